@@ -1,0 +1,71 @@
+# The L2 Loss — the two commands are `make book` and `make test`; everything else is for authors.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(CURDIR)/$(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+ASSIGNMENTS := $(notdir $(wildcard solutions/[0-9]*))
+
+# nbgrader runs alembic from PATH; kernels and BLAS run single-threaded so stored outputs match everywhere.
+export PATH := $(BIN):$(PATH)
+export OPENBLAS_NUM_THREADS := 1
+export OMP_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+export MPLBACKEND := Agg
+
+.PHONY: help book test lint unit notebooks exercises book-render clean lock
+
+help:
+	@echo "make book       build the website into _build/html (executes notebooks through the cache)"
+	@echo "make test       the whole suite: lint, unit/property/doctests, nbval, exercise sync, grading, book"
+	@echo "make notebooks  re-execute chapter and solution notebooks in place (after editing them)"
+	@echo "make exercises  regenerate exercises/ from solutions/ with nbgrader"
+	@echo "make clean      remove _build and caches (keeps .venv)"
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed: set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@# Build matplotlib's font cache now, not inside a notebook's first output.
+	$(BIN)/python -c "import matplotlib.pyplot"
+	touch $@
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+test: $(STAMP)
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory lint && \
+	$(BIN)/pytest l2course tests chapters solutions --nbval --nbval-current-env \
+	    --sanitize-with tests/sanitize.cfg -n 2 --dist loadfile && \
+	$(MAKE) --no-print-directory book-render && \
+	echo "make test: all passed in $$(( $$(date +%s) - start )) s"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+# The book as in `make book`, but rendering the outputs nbval has just validated instead of executing again.
+book-render: $(STAMP)
+	$(BIN)/python tools/book_config.py --render-only _build/.config-render.yml
+	$(BIN)/jupyter-book build . -W -n --keep-going --config _build/.config-render.yml
+
+notebooks: $(STAMP)
+	$(BIN)/python tools/execute_notebooks.py
+
+exercises: $(STAMP)
+	@for a in $(ASSIGNMENTS); do \
+	    $(BIN)/nbgrader generate_assignment "$$a" --force --no-db --log-level=WARN || exit 1; \
+	done
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis .ruff_cache .grading
+	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +
+
+lock:
+	rm -rf /tmp/l2course-lock && $(PYTHON) -m venv /tmp/l2course-lock
+	/tmp/l2course-lock/bin/pip install --quiet -r requirements.in
+	/tmp/l2course-lock/bin/pip freeze --exclude l2course > requirements.txt
