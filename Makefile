@@ -6,6 +6,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(CURDIR)/$(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+MATHJAX := _build/offline-assets/mathjax/tex-chtml.js
 ASSIGNMENTS := $(notdir $(wildcard solutions/[0-9]*))
 
 # nbgrader runs alembic from PATH; kernels and BLAS run single-threaded so stored outputs match everywhere.
@@ -16,10 +17,11 @@ export MKL_NUM_THREADS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export MPLBACKEND := Agg
 
-.PHONY: help book test lint unit notebooks exercises book-render clean lock
+.PHONY: help book book-offline test lint notebooks exercises book-render site-test clean lock
 
 help:
 	@echo "make book       build the website into _build/html (executes notebooks through the cache)"
+	@echo "make book-offline  the same, but works with no network at all (MathJax served from the build)"
 	@echo "make test       the whole suite: lint, unit/property/doctests, nbval, exercise sync, grading, book"
 	@echo "make notebooks  re-execute chapter and solution notebooks in place (after editing them)"
 	@echo "make exercises  regenerate exercises/ from solutions/ with nbgrader"
@@ -37,21 +39,38 @@ $(STAMP): requirements.txt pyproject.toml
 book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
+# Each notebook is executed once: by nbval, which checks that the stored outputs are what the code produces;
+# the book build then renders those stored outputs (offline edition), and the browser tests read that site.
 test: $(STAMP)
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory lint && \
-	$(BIN)/pytest l2course tests chapters solutions --nbval --nbval-current-env \
+	$(BIN)/pytest l2course tests chapters solutions --ignore=tests/site --nbval --nbval-current-env \
 	    --sanitize-with tests/sanitize.cfg -n 2 --dist loadfile && \
 	$(MAKE) --no-print-directory book-render && \
+	$(MAKE) --no-print-directory site-test && \
 	echo "make test: all passed in $$(( $$(date +%s) - start )) s"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-# The book as in `make book`, but rendering the outputs nbval has just validated instead of executing again.
-book-render: $(STAMP)
-	$(BIN)/python tools/book_config.py --render-only _build/.config-render.yml
+# MathJax 3 from the npm registry (pinned in tools/offline/package-lock.json; node_modules is not committed).
+$(MATHJAX): tools/offline/package.json tools/offline/package-lock.json
+	cd tools/offline && npm ci --no-audit --no-fund --silent
+	rm -rf $(dir $@) && mkdir -p $(dir $@)
+	cp -r tools/offline/node_modules/mathjax/es5/. $(dir $@)
+
+book-offline: $(STAMP) $(MATHJAX)
+	$(BIN)/python tools/book_config.py --offline _build/offline-assets _build/.config-offline.yml
+	$(BIN)/jupyter-book build . -W -n --keep-going --config _build/.config-offline.yml
+
+# The offline book, rendering the outputs nbval has just validated instead of executing them again.
+book-render: $(STAMP) $(MATHJAX)
+	$(BIN)/python tools/book_config.py --render-only --offline _build/offline-assets _build/.config-render.yml
 	$(BIN)/jupyter-book build . -W -n --keep-going --config _build/.config-render.yml
+
+# Every page of the built site in the system Chromium, with the network blocked (screenshots: _build/screenshots).
+site-test: $(STAMP)
+	$(BIN)/pytest tests/site
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/execute_notebooks.py
@@ -62,7 +81,7 @@ exercises: $(STAMP)
 	done
 
 clean:
-	rm -rf _build .pytest_cache .hypothesis .ruff_cache .grading
+	rm -rf _build .pytest_cache .hypothesis .ruff_cache .grading tools/offline/node_modules
 	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +
 
 lock:
