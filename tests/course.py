@@ -61,6 +61,18 @@ def marked_regions(text: str, kind: str) -> list[str]:
     return regions
 
 
+def unmarked_lines(text: str) -> list[str]:
+    """The lines outside every ``### BEGIN …``/``### END …`` region (what students are meant to see)."""
+    lines, depth = [], 0
+    for line in text.splitlines():
+        match = MARKER.match(line)
+        if match:
+            depth += 1 if match.group(1) == "BEGIN" else -1
+        elif depth == 0:
+            lines.append(line)
+    return lines
+
+
 def nbgrader_env() -> dict:
     """nbgrader shells out to alembic: the venv's bin/ must be on PATH."""
     env = dict(os.environ)
