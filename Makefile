@@ -39,16 +39,10 @@ $(STAMP): requirements.txt pyproject.toml
 book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
-# Each notebook is executed once: by nbval, which checks that the stored outputs are what the code produces;
-# the book build then renders those stored outputs (offline edition), and the browser tests read that site.
+# Lint, unit/property/doctests, strict nbval, exercise sync, grading, the book build and the browser tests.
+# Each notebook is executed once (by nbval); see tools/test_pipeline.py for the stages.
 test: $(STAMP)
-	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory lint && \
-	$(BIN)/pytest l2course tests chapters solutions --ignore=tests/site --nbval --nbval-current-env \
-	    --sanitize-with tests/sanitize.cfg -n 2 --dist loadfile && \
-	$(MAKE) --no-print-directory book-render && \
-	$(MAKE) --no-print-directory site-test && \
-	echo "make test: all passed in $$(( $$(date +%s) - start )) s"
+	$(BIN)/python tools/test_pipeline.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
