@@ -17,7 +17,7 @@ export MKL_NUM_THREADS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export MPLBACKEND := Agg
 
-.PHONY: help book book-offline test lint notebooks exercises book-render site-test clean lock
+.PHONY: help book book-offline test lint notebooks exercises book-render site-test frameworks-test clean lock
 
 help:
 	@echo "make book       build the website into _build/html (executes notebooks through the cache)"
@@ -25,6 +25,7 @@ help:
 	@echo "make test       the whole suite: lint, unit/property/doctests, nbval, exercise sync, grading, book"
 	@echo "make notebooks  re-execute chapter and solution notebooks in place (after editing them)"
 	@echo "make exercises  regenerate exercises/ from solutions/ with nbgrader"
+	@echo "make frameworks-test  check the ledger against real PyTorch/Keras/TensorFlow (downloads ~2 GB)"
 	@echo "make clean      remove _build and caches (keeps .venv)"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -73,6 +74,15 @@ exercises: $(STAMP)
 	@for a in $(ASSIGNMENTS); do \
 	    $(BIN)/nbgrader generate_assignment "$$a" --force --no-db --log-level=WARN || exit 1; \
 	done
+
+# The convention ledger and the regularization table checked against the real PyTorch, Keras and TensorFlow.
+# Not part of `make test`: the frameworks' wheels are gigabytes. Uses its own environment.
+FW_VENV := .venv-frameworks
+frameworks-test:
+	$(PYTHON) -m venv $(FW_VENV)
+	$(FW_VENV)/bin/python -m pip install --quiet -r requirements.txt torch==2.13.0 tensorflow-cpu==2.21.0
+	$(FW_VENV)/bin/python -m pip install --quiet --no-deps -e .
+	$(FW_VENV)/bin/pytest -p no:cacheprovider -rs tests/test_frameworks*.py tests/test_conventions.py
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis .ruff_cache .grading tools/offline/node_modules
