@@ -577,7 +577,8 @@ def plot_loss_curves(curves, *, ax=None, logy=True, xlabel="step $k$",
 
 
 def animate_descent(loss, path, xlim, ylim, *, max_frames=40, dpi=72, interval=150, minimizer=None,
-                    frame_format="jpeg", xlabel="$w$", ylabel="$b$"):
+                    frame_format="jpeg", xlabel="$w$", ylabel="$b$",
+                    alt="Animation of gradient descent: the iterates step by step on the contours of the loss"):
     """An animation of a descent path on loss contours, as self-contained HTML with JavaScript.
 
     Uses :meth:`matplotlib.animation.Animation.to_jshtml`: the frames are embedded as PNG images
@@ -587,8 +588,7 @@ def animate_descent(loss, path, xlim, ylim, *, max_frames=40, dpi=72, interval=1
     last): 40 JPEG frames at 72 dpi take about
     1 MB. The contours and axes are drawn once and reused as the background of every frame. The
     player's buttons use Unicode symbols instead of matplotlib's icon font from a CDN, so they
-    show offline too. The HTML contains a random id, so it differs from run to run (tag the
-    notebook cell ``nbval-ignore-output``).
+    show offline too (see :func:`l2course.plots.animation_html`).
 
     Parameters
     ----------
@@ -607,11 +607,13 @@ def animate_descent(loss, path, xlim, ylim, *, max_frames=40, dpi=72, interval=1
     frame_format : {"jpeg", "png"}, default "jpeg"
         Image format of the frames; JPEG is about half the size of PNG here.
     xlabel, ylabel : str
+    alt : str
+        Alternative text of the animation for screen readers.
 
     Returns
     -------
-    str
-        HTML; show it in a notebook with ``IPython.display.HTML``.
+    l2course.plots.AnimationHTML
+        HTML text, displayed as the animation when it ends a notebook cell.
 
     Examples
     --------
@@ -628,7 +630,7 @@ def animate_descent(loss, path, xlim, ylim, *, max_frames=40, dpi=72, interval=1
     import matplotlib.pyplot as plt
     from matplotlib.animation import FuncAnimation
 
-    from .plots import PALETTE
+    from .plots import PALETTE, animation_html
 
     path = as_array(path, "path", ndim=2)
     if path.shape[1] != 2:
@@ -671,36 +673,7 @@ def animate_descent(loss, path, xlim, ylim, *, max_frames=40, dpi=72, interval=1
         return trail, label
 
     anim = FuncAnimation(fig, draw, frames=frames, interval=interval, blit=False)
-    # the frames are saved with savefig: use this dpi, not the style's, and keep every frame the same size
     try:
-        settings = {"savefig.dpi": dpi, "savefig.bbox": None, "animation.frame_format": frame_format}
-        with mpl.rc_context(settings):
-            html = anim.to_jshtml(fps=None, default_mode="once")
+        return animation_html(anim, alt=alt, dpi=dpi, frame_format=frame_format)
     finally:
         plt.close(fig)
-    return _offline_buttons(html)
-
-
-# Matplotlib's player draws its buttons with Font Awesome icons loaded from a CDN; offline (or when
-# the CDN is blocked) the buttons are blank. Replace the icons by plain Unicode symbols.
-_BUTTON_SYMBOLS = {  # characters from the Geometric Shapes and Dingbats blocks, in most fonts
-    "fa fa-minus": "\u2212",
-    "fa fa-fast-backward": "\u2759\u25c0\u25c0",
-    "fa fa-step-backward": "\u2759\u25c0",
-    "fa fa-play fa-flip-horizontal": "\u25c0",
-    "fa fa-pause": "\u2759\u2759",
-    "fa fa-play": "\u25b6",
-    "fa fa-step-forward": "\u25b6\u2759",
-    "fa fa-fast-forward": "\u25b6\u25b6\u2759",
-    "fa fa-plus": "+",
-}
-
-
-def _offline_buttons(html):
-    """The player's HTML with the CDN stylesheet removed and its icons replaced by Unicode symbols."""
-    import re
-
-    html = re.sub(r'<link rel="stylesheet"\s+href="https://[^"]*font-awesome[^"]*">\s*', "", html)
-    for css, symbol in _BUTTON_SYMBOLS.items():
-        html = html.replace(f'<i class="{css}"></i>', f"<span>{symbol}</span>")
-    return html

@@ -15,8 +15,6 @@ geometry of L1 and L2 constraints (:func:`norm_ball_minimizer`), optimizers that
 :func:`animate_ridge_shrinkage`).
 """
 
-import re
-import zlib
 from typing import NamedTuple
 
 import matplotlib.pyplot as plt
@@ -47,7 +45,6 @@ __all__ = [
     "plot_ridge_path",
     "plot_norm_balls",
     "animate_ridge_shrinkage",
-    "animation_html",
 ]
 
 
@@ -858,7 +855,7 @@ def animate_ridge_shrinkage(x, y, degree, lams, *, x_grid=None, dpi=60):
     Left: the data (dots) and the degree-``degree`` fit (line) at the current ``lam``; right: the
     coefficient paths against ``log10(lam)`` with a moving marker. Labels are plain text, which
     keeps rendering fast (about 0.1 s per frame at ``dpi=50``). Display it on a static page with
-    ``IPython.display.HTML(anim.to_jshtml())`` (keep ``len(lams)`` to about 30 frames).
+    ``l2course.plots.animation_html(anim, alt=...)`` (keep ``len(lams)`` to about 30 frames).
 
     Parameters
     ----------
@@ -931,34 +928,3 @@ def animate_ridge_shrinkage(x, y, degree, lams, *, x_grid=None, dpi=60):
     anim = FuncAnimation(fig, update, frames=len(lams), interval=250, blit=False)
     plt.close(fig)
     return anim
-
-
-def animation_html(anim, *, default_mode="once"):
-    """An animation as self-contained HTML (``to_jshtml``) with reproducible element ids.
-
-    Matplotlib names the player's HTML elements with a random UUID, so every execution of a
-    notebook would store a different output; here the UUID is replaced by a name derived from
-    the content, and re-running the notebook leaves the stored output unchanged.
-
-    Parameters
-    ----------
-    anim : matplotlib.animation.Animation
-    default_mode : {"once", "loop", "reflect"}, default "once"
-
-    Returns
-    -------
-    IPython.display.HTML
-
-    Examples
-    --------
-    >>> x = np.linspace(-1, 1, 6)
-    >>> html = animation_html(animate_ridge_shrinkage(x, x**3, 3, [0.1, 1.0]))
-    >>> html.data == animation_html(animate_ridge_shrinkage(x, x**3, 3, [0.1, 1.0])).data
-    True
-    """
-    from IPython.display import HTML
-
-    text = anim.to_jshtml(default_mode=default_mode)
-    for uid in sorted(set(re.findall(r"_anim_img([0-9a-f]{32})", text))):
-        text = text.replace(uid, f"{zlib.crc32(text.replace(uid, '').encode()):08x}")
-    return HTML(text)

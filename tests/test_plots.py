@@ -8,6 +8,7 @@ from matplotlib.colors import to_hex, to_rgba
 from matplotlib.patches import Rectangle
 
 import l2course as l2
+from l2course import plots
 from l2course.plots import CYCLE, PALETTE
 
 
@@ -203,3 +204,24 @@ def test_every_helper_renders():
     l2.plot_loss_vs_residual(r, {"squared": r**2, "absolute": np.abs(r)}, ax=axes[1])
     l2.plot_cost_curve(r, r**2, ax=axes[2], minimizer=0.0)
     fig.canvas.draw()
+
+
+def test_animation_html_is_offline_reproducible_and_described():
+    from matplotlib.animation import FuncAnimation
+
+    def make():
+        fig, ax = plt.subplots(figsize=(2, 2), dpi=20)
+        (point,) = ax.plot([0], [0], "o")
+        anim = FuncAnimation(fig, lambda k: point.set_data([k], [k]), frames=4)
+        html = plots.animation_html(anim, alt='a point "moving" up')
+        plt.close(fig)
+        return html
+
+    first, second = make(), make()
+    assert first == second, "re-executing gives the same HTML (no random ids)"
+    assert first.count("data:image/png") == 4
+    assert "http://" not in first and "https://" not in first, "nothing is fetched from the network"
+    assert 'alt="a point &quot;moving&quot; up"' in first, "the frame image has escaped alt text"
+    assert first._repr_html_() == str(first)
+    with pytest.raises(ValueError, match="alt"):
+        plots.animation_html(None, alt=" ")

@@ -12,6 +12,7 @@ from sklearn.linear_model import ElasticNet, Lasso, Ridge, RidgeCV, SGDRegressor
 from sklearn.model_selection import KFold
 
 import l2course as l2
+from l2course import plots
 from l2course import regularization as reg
 
 
@@ -398,7 +399,7 @@ def test_animation_has_one_frame_per_lambda_and_stable_ids():
 
     x = np.linspace(-1, 1, 7)
     anim = reg.animate_ridge_shrinkage(x, np.sin(3 * x), 4, [1e-3, 1e-2, 1e-1, 1.0])
-    html = reg.animation_html(anim).data
+    html = plots.animation_html(anim, alt="ridge fits shrinking as the penalty grows")
     assert len(set(re.findall(r"frames\[(\d+)\]", html))) == 4
     assert not re.search(r"[0-9a-f]{32}", html), "no random UUID left in the HTML"
     with pytest.raises(ValueError, match="lams"):
