@@ -15,9 +15,8 @@ export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
-export MPLBACKEND := Agg
 
-.PHONY: help book book-offline test lint notebooks exercises book-render site-test frameworks-test clean lock
+.PHONY: help book book-offline test lint notebooks exercises book-render site-test frameworks-test grade clean lock
 
 help:
 	@echo "make book       build the website into _build/html (executes notebooks through the cache)"
@@ -25,6 +24,7 @@ help:
 	@echo "make test       the whole suite: lint, unit/property/doctests, nbval, exercise sync, grading, book"
 	@echo "make notebooks  re-execute chapter and solution notebooks in place (after editing them)"
 	@echo "make exercises  regenerate exercises/ from solutions/ with nbgrader"
+	@echo "make grade ASSIGNMENT=01_definition SUBMISSIONS=folder-or.zip [OUT=dir]  grade a class"
 	@echo "make frameworks-test  check the ledger against real PyTorch/Keras/TensorFlow (downloads ~2 GB)"
 	@echo "make clean      remove _build and caches (keeps .venv)"
 
@@ -74,6 +74,11 @@ exercises: $(STAMP)
 	@for a in $(ASSIGNMENTS); do \
 	    $(BIN)/nbgrader generate_assignment "$$a" --force --no-db --log-level=WARN || exit 1; \
 	done
+
+# Grade a class: a folder of submissions or an LMS zip -> grades.csv, gradebook, feedback, summary.html.
+grade: $(STAMP)
+	@test -n "$(ASSIGNMENT)" -a -n "$(SUBMISSIONS)" || { echo "usage: make grade ASSIGNMENT=01_definition SUBMISSIONS=folder-or.zip [OUT=dir]"; exit 2; }
+	$(BIN)/python -m l2course.grade $(ASSIGNMENT) $(SUBMISSIONS) $(if $(OUT),--out $(OUT))
 
 # The convention ledger and the regularization table checked against the real PyTorch, Keras and TensorFlow.
 # Not part of `make test`: the frameworks' wheels are gigabytes. Uses its own environment.

@@ -23,8 +23,8 @@ c.CourseDirectory.autograded_directory = ".grading/autograded"
 c.CourseDirectory.feedback_directory = ".grading/feedback"
 c.CourseDirectory.db_url = os.environ.get("L2COURSE_DB_URL", f"sqlite:///{grading / 'gradebook.db'}")
 
-# The student version keeps only the notebook: no checkpoints or caches from the source folder.
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".grading"]
+# The student version keeps only the notebook: no checkpoints, caches, or the grader's spec (grading.json).
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".grading", "grading.json"]
 
 # A runaway cell must not hang grading forever.
 c.Execute.timeout = 60

@@ -1,0 +1,46 @@
+"""Command line: ``python -m l2course.grade ASSIGNMENT SUBMISSIONS [--out DIR] [--jobs N]``.
+
+ASSIGNMENT is a folder name under ``solutions/`` (or a path to an nbgrader source folder); SUBMISSIONS is a
+folder (``<student>/<notebook>.ipynb`` or nbgrader's ``submitted/<student>/<assignment>/…``) or an LMS zip.
+Writes ``grades.csv``, ``gradebook.db``, ``feedback/<student>.html``, ``summary.html`` and
+``histograms.png`` into ``--out`` (default ``.grading/results/<assignment>``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m l2course.grade", description=__doc__.split("\n\n")[0])
+    p.add_argument("assignment", help="e.g. 01_definition, or a path to an nbgrader source folder")
+    p.add_argument("submissions", type=Path, help="folder of submissions or an LMS zip")
+    p.add_argument("--out", type=Path, default=None, help="output folder (default .grading/results/ASSIGNMENT)")
+    p.add_argument("--jobs", type=int, default=None, help="parallel kernels (default: all cores)")
+    p.add_argument("--cell-timeout", type=float, default=60.0, help="seconds per cell (default 60)")
+    p.add_argument("--timeout", type=float, default=600.0, help="seconds per submission (default 600)")
+    p.add_argument("--memory", type=int, default=2048, help="MB of memory per kernel (default 2048)")
+    p.add_argument("--max-output", type=int, default=5_000_000, help="characters of output per cell (default 5e6)")
+    p.add_argument("--regexp", default=None,
+                   help="zip_collect-style file name pattern with (?P<student_id>…) and (?P<file_id>…) groups")
+    p.add_argument("--course", type=Path, default=Path.cwd(), help="course root holding solutions/ (default .)")
+    p.add_argument("--no-isolation", action="store_true", help="run without bubblewrap (prints a warning)")
+    p.add_argument("--no-feedback", action="store_true", help="skip the per-student feedback HTML")
+    return p
+
+
+def main(argv=None) -> int:
+    from .core import grade
+    from .sandbox import Limits
+
+    args = parser().parse_args(argv)
+    name = Path(args.assignment).name
+    out = args.out or args.course / ".grading" / "results" / name
+    limits = Limits(cell_timeout=args.cell_timeout, wall=args.timeout, memory_mb=args.memory,
+                    max_output=args.max_output)
+    rows = grade(args.assignment, args.submissions, out, jobs=args.jobs, limits=limits,
+                 isolate=not args.no_isolation, regexp=args.regexp, course_root=args.course,
+                 feedback=not args.no_feedback)
+    print(f"wrote {out / 'grades.csv'} ({len(rows)} rows), {out / 'summary.html'}, {out / 'feedback'}/")
+    return 0

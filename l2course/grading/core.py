@@ -1,0 +1,493 @@
+"""Grade a class: collect, plan, execute in sandboxes (in parallel, kernels started ahead), score, report.
+
+Every received submission ends as one row with a ``status`` from a fixed vocabulary and a ``reason``;
+the grader never crashes on a submission and never writes a silent 0. Statuses, most severe first:
+``grader-error``, ``invalid-notebook``, ``wrong-assignment``, ``no-notebook``, ``memory``, ``kernel-died``,
+``interrupt-ignored``, ``wall-clock``, ``timeout``, ``output-limit``, ``error``, ``tampered``,
+``not-tamper-proof``, ``ok``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .collect import Submission, collect
+from .plan import Part, Plan, build, meta, parts_of
+from .sandbox import Environment, Limits, Sandbox
+from .spec import compare, expand, find_spec, load_spec, parse_probe
+
+SEVERITY = ["grader-error", "invalid-notebook", "wrong-assignment", "no-notebook", "memory", "kernel-died",
+            "interrupt-ignored", "wall-clock", "timeout", "output-limit", "error", "tampered", "not-tamper-proof",
+            "ok"]
+MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
+
+
+@dataclass
+class Attempt:
+    """One notebook of one student, planned, executed and scored."""
+
+    path: Path | None
+    plan: Plan | None = None
+    student_nb: dict | None = None
+    records: list[dict] = field(default_factory=list)
+    stopped: dict | None = None
+    memory_events: int = 0
+    events: list[tuple[str, str]] = field(default_factory=list)  # (status, message)
+    scores: dict[str, float] = field(default_factory=dict)
+    messages: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def total(self) -> float:
+        return float(sum(self.scores.values()))
+
+
+@dataclass
+class Row:
+    student: str
+    scores: dict[str, float]
+    total: float
+    max: float
+    status: str
+    reason: str
+    attempt: Attempt | None = None
+
+
+@dataclass
+class Assignment:
+    name: str
+    source_dir: Path
+    source_nb: dict
+    release_nb: dict
+    notebook_name: str
+    parts: list[Part]
+    checks: dict | None
+    spec_path: Path | None
+    course: Path
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(p.points for p in self.parts))
+
+
+def nbgrader_env() -> dict:
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def _alembic_in_process() -> None:
+    """nbgrader asks a new gradebook's schema version from an ``alembic heads`` subprocess (seconds on a busy
+    machine); read the same head revision from nbgrader's migration scripts in this process instead."""
+    import nbgrader.api
+
+    if getattr(nbgrader.api.get_alembic_version, "_l2course", False):
+        return
+    original = nbgrader.api.get_alembic_version
+
+    def head() -> str:
+        try:
+            from alembic.script import ScriptDirectory
+
+            return ScriptDirectory(str(Path(nbgrader.api.__file__).with_name("alembic"))).get_current_head()
+        except Exception:  # noqa: BLE001
+            return original()
+
+    head._l2course = True
+    nbgrader.api.get_alembic_version = head
+
+
+def generate_release(course: Path, name: str, ignore: list[str]) -> None:
+    """``nbgrader generate_assignment`` in this process (saves its start-up); it records the assignment in the
+    temporary gradebook. nbgrader runs alembic from PATH, so the environment's bin/ goes first."""
+    os.environ["PATH"] = nbgrader_env()["PATH"]
+    _alembic_in_process()
+    try:
+        import logging
+
+        from nbgrader.converters import GenerateAssignment
+        from nbgrader.coursedir import CourseDirectory
+        from traitlets.config import Config
+
+        cfg = Config()
+        cfg.CourseDirectory.root = str(course)
+        cfg.CourseDirectory.db_url = f"sqlite:///{course / 'gradebook.db'}"
+        cfg.CourseDirectory.assignment_id = name
+        cfg.CourseDirectory.ignore = ignore
+        cfg.BaseConverter.force = True
+        converter = GenerateAssignment(coursedir=CourseDirectory(config=cfg), config=cfg)
+        converter.log.setLevel(logging.ERROR)
+        converter.start()
+    except Exception as exc:  # noqa: BLE001 -- fall back to the command line, which reports its own errors
+        result = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "generate_assignment", name,
+                                 "--force", "--log-level=ERROR"], cwd=course, env=nbgrader_env(),
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            raise SystemExit(f"nbgrader generate_assignment failed ({exc!r}):\n{result.stdout}\n{result.stderr}") \
+                from exc
+
+
+def prepare(assignment: str, course_root: Path, workdir: Path) -> Assignment:
+    """A temporary nbgrader course with the assignment's source (spec files left out) and its gradebook."""
+    candidate = Path(assignment)
+    source_dir = candidate if candidate.is_dir() else Path(course_root) / "solutions" / assignment
+    if not source_dir.is_dir():
+        raise SystemExit(f"no assignment source at {source_dir}")
+    name = source_dir.resolve().name
+    spec_path = find_spec(source_dir)
+    course = workdir / "course"
+    ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".grading", "grading.json"]
+    shutil.copytree(source_dir, course / "source" / name, ignore=shutil.ignore_patterns(*ignore))
+    (course / "nbgrader_config.py").write_text(
+        "c = get_config()\n"
+        f"c.CourseDirectory.root = {str(course)!r}\n"
+        f"c.CourseDirectory.db_url = {'sqlite:///' + str(course / 'gradebook.db')!r}\n"
+        "c.CourseDirectory.course_id = 'l2-loss'\n"
+        f"c.CourseDirectory.ignore = {ignore!r}\n"
+    )
+    generate_release(course, name, ignore)
+    notebooks = sorted((course / "source" / name).glob("*.ipynb"))
+    if len(notebooks) != 1:
+        raise SystemExit(f"{source_dir} must hold exactly one notebook (found {len(notebooks)})")
+    source_nb = json.loads(notebooks[0].read_text(encoding="utf-8"))
+    release_nb = json.loads((course / "release" / name / notebooks[0].name).read_text(encoding="utf-8"))
+    spec = load_spec(spec_path)
+    checks = expand(spec) if spec else None
+    parts = parts_of(source_nb, checks)
+    if checks:
+        unknown = set(checks) - {p.grade_id for p in parts}
+        if unknown:
+            raise SystemExit(f"{spec_path}: parts {sorted(unknown)} are not test cells of {notebooks[0].name}")
+    return Assignment(name, source_dir, source_nb, release_nb, notebooks[0].name, parts, checks, spec_path, course)
+
+
+def read_notebook(path: Path) -> tuple[dict | None, str | None]:
+    """The notebook as nbformat 4, or (None, why it is not a notebook)."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_NOTEBOOK_BYTES:
+            return None, f"{path.name} is {size // 2**20} MB, over the {MAX_NOTEBOOK_BYTES // 2**20} MB limit"
+        raw = path.read_bytes()
+        if not raw.strip():
+            return None, f"{path.name} is empty"
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None, f"{path.name} is not UTF-8 text"
+    except ValueError as exc:
+        return None, f"{path.name} is not valid JSON ({str(exc)[:80]}): truncated or not a notebook"
+    if not isinstance(data, dict) or "cells" not in data and "worksheets" not in data:
+        return None, f"{path.name} is JSON but not a notebook"
+    try:
+        import nbformat
+
+        nb = nbformat.reads(json.dumps(data), as_version=4)
+    except Exception as exc:  # noqa: BLE001 -- any reader failure is a property of the file
+        return None, f"{path.name} cannot be read as a notebook ({type(exc).__name__})"
+    cells = nb.get("cells")
+    if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
+        return None, f"{path.name} has no list of cells"
+    return json.loads(json.dumps(nb)), None
+
+
+def plan_attempt(a: Assignment, path: Path) -> Attempt:
+    attempt = Attempt(path)
+    nb, problem = read_notebook(path)
+    if problem:
+        attempt.events.append(("invalid-notebook", problem))
+        return attempt
+    attempt.student_nb = nb
+    plan = build(a.source_nb, a.release_nb, nb, a.checks)
+    attempt.plan = plan
+    if plan.known == 0:
+        other = sorted({meta(c).get("grade_id") for c in nb["cells"] if meta(c).get("grade_id")})
+        if other:
+            why = f"{path.name} is from another assignment (none of its cells belong to {a.name})"
+        else:
+            why = f"{path.name} has no nbgrader cells: it was not made from the {a.name} release"
+        attempt.events.append(("wrong-assignment", why))
+        attempt.plan = None
+    return attempt
+
+
+def _first_failure(results, reference, checks) -> str | None:
+    if results is None:
+        return "no values came back from the kernel"
+    if len(results) != len(checks):
+        return "the kernel's answer was incomplete"
+    for got, ref, check in zip(results, reference, checks, strict=True):
+        name = check.get("call") or check.get("value")
+        hint = f" (hint: {check['hint']})" if check.get("hint") else ""
+        if not got.get("ok"):
+            return f"{name} raised {got.get('error', 'an error')}{hint}"
+        why = compare(got.get("r"), ref["r"], check)
+        if why:
+            what = f"{name}()" if "call" in check else name
+            return f"{what}: {why} on one of the grader's inputs{hint}"
+    return None
+
+
+def score(a: Assignment, attempt: Attempt, reference: dict[str, list[dict]], limits: Limits) -> None:
+    """Fill in attempt.scores, attempt.messages and the runtime events from its cell records."""
+    for part in a.parts:
+        attempt.scores[part.grade_id] = 0.0
+    if attempt.plan is None:  # the reason is already in attempt.events
+        return
+    for finding in attempt.plan.findings:
+        tampered = any(word in finding for word in ("test cell", "locked", "reordered"))
+        attempt.events.append(("tampered" if tampered else "ok", finding))
+    for index, cell in enumerate(attempt.plan.cells):
+        if index >= len(attempt.records):
+            if cell.part:
+                attempt.messages[cell.part] = "not graded: the kernel had stopped before this part"
+            continue
+        rec = attempt.records[index]
+        status, label = rec["status"], cell.label
+        if cell.role == "probe":
+            label = f"grading {cell.part}"
+        elif cell.role == "test":
+            label = f"test cell {cell.part}"
+        ename = rec.get("ename") or ""
+        if status == "error" and ename == "MemoryError":
+            attempt.events.append(("memory", f"{label} ran out of memory ({limits.memory_mb} MB limit)"))
+        elif status == "error" and cell.role in ("answer", "extra", "locked"):
+            attempt.events.append(("error", f"{label} raised {ename}: {str(rec.get('evalue', ''))[:120]}"))
+        elif status == "timeout":
+            attempt.events.append(("timeout", f"{label} ran over the {limits.cell_timeout:g} s cell time limit "
+                                              "(interrupted)"))
+        elif status == "output-limit":
+            attempt.events.append(("output-limit", f"{label} printed over {limits.max_output} characters "
+                                                   "(interrupted)"))
+        elif status == "killed":
+            why = {"output-limit": "printed too much", "wall": "hit the wall-clock limit"}.get(
+                rec.get("killed_for"), f"ran over the {limits.cell_timeout:g} s cell time limit")
+            attempt.events.append(("interrupt-ignored", f"{label} {why} and ignored the interrupt: kernel killed"))
+        elif status == "dead":
+            if attempt.memory_events:
+                attempt.events.append(("memory", f"the kernel was killed in {label} for exceeding the "
+                                                 f"{limits.memory_mb} MB memory limit"))
+            else:
+                attempt.events.append(("kernel-died", f"the kernel died in {label} (os._exit, a crash or "
+                                                      "the memory limit)"))
+        elif status == "wall":
+            attempt.events.append(("wall-clock", f"stopped in {label}: over the {limits.wall:g} s limit per "
+                                                 "submission"))
+        if cell.role == "probe":
+            checks = a.checks[cell.part]
+            if status == "error":
+                attempt.messages[cell.part] = f"the grader's query failed in the student's kernel ({ename})"
+                continue
+            if status != "ok":
+                attempt.messages[cell.part] = "not graded: grading this part was interrupted"
+                continue
+            why = _first_failure(parse_probe(rec.get("probe")), reference[cell.part], checks)
+            if why is None:
+                attempt.scores[cell.part] = next(p.points for p in a.parts if p.grade_id == cell.part)
+            else:
+                attempt.messages[cell.part] = why
+        elif cell.role == "test":
+            if status == "ok":
+                attempt.scores[cell.part] = next(p.points for p in a.parts if p.grade_id == cell.part)
+            elif ename == "AssertionError" and rec.get("evalue"):
+                attempt.messages[cell.part] = f"a test failed (hint: {str(rec['evalue'])[:200]})"
+            else:
+                attempt.messages[cell.part] = f"the test raised {ename or status}"
+    if attempt.stopped and attempt.stopped.get("why") == "dead" and not any(
+            s in ("kernel-died", "memory") for s, _ in attempt.events):
+        attempt.events.append(("memory" if attempt.memory_events else "kernel-died",
+                               "the grading sandbox died (memory limit or crash)"))
+
+
+def row_for(a: Assignment, sub: Submission, attempts: list[Attempt]) -> Row:
+    notes = list(sub.notes)
+    if not attempts:
+        return Row(sub.student, {p.grade_id: 0.0 for p in a.parts}, 0.0, a.max_score, "no-notebook",
+                   "; ".join(notes + ["no .ipynb notebook in the submission"]))
+    best = attempts[0]
+    if len(attempts) > 1:
+        best = max(attempts, key=lambda t: (t.total, -attempts.index(t)))
+        names = ", ".join(t.path.name for t in attempts)
+        notes.append(f"{len(attempts)} notebooks ({names}): graded each, kept {best.path.name}")
+    events = best.events
+    untrusted = [p.grade_id for p in a.parts if p.checks is None]
+    statuses = [s for s, _ in events if s != "ok"]
+    if untrusted and best.plan is not None:
+        statuses.append("not-tamper-proof")
+        notes.insert(0, "NOT TAMPER-PROOF: " + ", ".join(untrusted) + " graded inside the student's kernel "
+                     "(no grading.json entry)")
+    status = min(statuses, key=SEVERITY.index) if statuses else "ok"
+    failures = [f"{pid}: {msg}" for pid, msg in best.messages.items() if best.scores.get(pid, 0) == 0]
+    reason = "; ".join(notes + [m for _, m in events] + failures)
+    return Row(sub.student, dict(best.scores), best.total, a.max_score, status, reason, best)
+
+
+class Progress:
+    def __init__(self, total: int, stream=None):
+        self.total, self.done, self.failed = total, 0, 0
+        self.stream = stream or sys.stderr
+        self.lock = threading.Lock()
+        self.tty = self.stream.isatty()
+        self.show()
+
+    def step(self, failed: bool) -> None:
+        with self.lock:
+            self.done += 1
+            self.failed += int(failed)
+            self.show()
+
+    def show(self) -> None:
+        width = 30
+        filled = width * self.done // max(self.total, 1)
+        line = f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} graded, {self.failed} failed"
+        if self.tty:
+            self.stream.write("\r" + line + ("\n" if self.done == self.total else ""))
+        elif self.done == self.total or self.done % max(1, self.total // 10) == 0:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+def execute_all(jobs: list[tuple[object, list[str]]], environment: Environment, limits: Limits, workers: int,
+                on_done, started: list[Sandbox] | None = None) -> None:
+    """Run each job's cells in its own sandbox; each worker starts its next sandbox before using the current.
+
+    ``started``: sandboxes already booting (started while the assignment was being prepared)."""
+    pending: queue.Queue = queue.Queue()
+    for job in jobs:
+        pending.put(job)
+    started = list(started or [])
+    lock = threading.Lock()
+
+    def worker():
+        with lock:
+            ahead = started.pop() if started else None
+        while True:
+            try:
+                key, cells = pending.get_nowait()
+            except queue.Empty:
+                break
+            current = ahead or Sandbox(environment, limits)
+            ahead = Sandbox(environment, limits) if not pending.empty() else None
+            try:
+                records, stopped, problem = current.run(cells)
+                mem = current.memory_events()
+            except Exception as exc:  # noqa: BLE001 -- a grader bug must still become a row
+                records, stopped, problem, mem = [], None, f"{type(exc).__name__}: {exc}", 0
+            finally:
+                current.close()
+            on_done(key, records, stopped, problem, mem)
+        if ahead is not None:
+            ahead.close()
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for future in [pool.submit(worker) for _ in range(workers)]:
+            future.result()
+    for sandbox in started:
+        sandbox.close()
+
+
+def grade(assignment: str, submissions: Path, out: Path, jobs: int | None = None, limits: Limits | None = None,
+          isolate: bool = True, regexp: str | None = None, course_root: Path | None = None, feedback: bool = True,
+          quiet: bool = False) -> list[Row]:
+    from . import report
+
+    limits = limits or Limits()
+    course_root = Path(course_root or Path.cwd())
+    workers = max(1, jobs or os.cpu_count() or 1)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    say = (lambda *_: None) if quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
+    with tempfile.TemporaryDirectory(prefix="l2grade-course-") as tmp:
+        environment = Environment(isolate=isolate)
+        started = [Sandbox(environment, limits) for _ in range(workers)]  # kernels boot while we prepare
+        try:
+            a = prepare(assignment, course_root, Path(tmp))
+            if environment.warning():
+                say(environment.warning())
+            if a.checks is None:
+                say(f"WARNING: no grading spec (solutions/{a.name}/grading.json): every part is graded inside the "
+                    "student's kernel, as nbgrader does -- NOT TAMPER-PROOF")
+            subs, notes, tmpzip = collect(Path(submissions), a.name, regexp)
+            for note in notes:
+                say(f"note: {note}")
+            attempts: dict[tuple[str, int], Attempt] = {}
+            job_list: list[tuple[object, list[str]]] = []
+            src_path = a.course / "source" / a.name / a.notebook_name
+            ref_attempt = plan_attempt(a, src_path)
+            job_list.append((("__reference__", 0), [c.source for c in ref_attempt.plan.cells]))
+            for sub in subs:
+                for k, path in enumerate(sub.notebooks):
+                    attempt = plan_attempt(a, path)
+                    attempts[(sub.student, k)] = attempt
+                    if attempt.plan is not None:
+                        job_list.append(((sub.student, k), [c.source for c in attempt.plan.cells]))
+            say(f"grading {len(subs)} submissions of {a.name} on {workers} workers "
+                f"({'isolated with bubblewrap' if environment.isolated else 'NOT isolated'}"
+                f"{', cgroup memory limit' if environment.cgroups else ''})")
+            progress = Progress(len(job_list) - 1, open(os.devnull, "w") if quiet else None)
+
+            def on_done(key, records, stopped, problem, mem):
+                if key[0] == "__reference__":
+                    ref_attempt.records, ref_attempt.stopped = records, stopped
+                    if problem:
+                        ref_attempt.events.append(("grader-error", problem))
+                    return
+                attempt = attempts[key]
+                attempt.records, attempt.stopped, attempt.memory_events = records, stopped, mem
+                if problem:
+                    attempt.events.append(("grader-error", problem))
+                roles = [c.role for c in attempt.plan.cells]
+                bad = problem or stopped or any(r["status"] != "ok" and not (r["status"] == "error" and
+                                                                             roles[i] == "test")
+                                                for i, r in enumerate(records))
+                progress.step(bool(bad))
+
+            execute_all(job_list, environment, limits, workers, on_done, started)
+            started = []
+            reference = reference_values(a, ref_attempt)
+            rows = []
+            for sub in subs:
+                tries = [attempts[(sub.student, k)] for k in range(len(sub.notebooks))]
+                for attempt in tries:
+                    score(a, attempt, reference, limits)
+                rows.append(row_for(a, sub, tries))
+            report.write_all(a, rows, out, environment, feedback=feedback)
+            if not quiet:
+                print(report.summary_table(a, rows), file=sys.stderr)
+            if tmpzip:
+                shutil.rmtree(tmpzip, ignore_errors=True)
+        finally:
+            for sandbox in started:
+                sandbox.close()
+            environment.close()
+    return rows
+
+
+def reference_values(a: Assignment, ref: Attempt) -> dict[str, list[dict]]:
+    """The solution's values for every probe; the solution must pass its own spec without any error."""
+    reference: dict[str, list[dict]] = {}
+    problems = [m for _, m in ref.events]
+    for index, cell in enumerate(ref.plan.cells):
+        if index >= len(ref.records):
+            problems.append(f"reference run stopped before {cell.label}")
+            break
+        rec = ref.records[index]
+        if rec["status"] != "ok":
+            problems.append(f"the solution's {cell.label} ended with {rec['status']} {rec.get('ename', '')}")
+        if cell.role == "probe":
+            values = parse_probe(rec.get("probe"))
+            if values is None or not all(v.get("ok") for v in values):
+                bad = [v.get("error") for v in values or [] if not v.get("ok")]
+                problems.append(f"the solution fails the spec of {cell.part}: {bad[:2]}")
+            else:
+                reference[cell.part] = values
+    if problems:
+        raise SystemExit("the reference run of the solution notebook failed:\n  " + "\n  ".join(problems))
+    return reference
