@@ -16,7 +16,7 @@ export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help book book-offline test lint notebooks exercises book-render site-test frameworks-test grade clean lock
+.PHONY: help book book-offline test lint notebooks exercises book-render site-test frameworks-test grade bench clean lock
 
 help:
 	@echo "make book       build the website into _build/html (executes notebooks through the cache)"
@@ -25,6 +25,7 @@ help:
 	@echo "make notebooks  re-execute chapter and solution notebooks in place (after editing them)"
 	@echo "make exercises  regenerate exercises/ from solutions/ with nbgrader"
 	@echo "make grade ASSIGNMENT=01_definition SUBMISSIONS=folder-or.zip [OUT=dir]  grade a class"
+	@echo "make bench      benchmarks into benchmarks/RESULTS.md (BENCH_ARGS=--with-make-test adds make test)"
 	@echo "make frameworks-test  check the ledger against real PyTorch/Keras/TensorFlow (downloads ~2 GB)"
 	@echo "make clean      remove _build and caches (keeps .venv)"
 
@@ -79,6 +80,10 @@ exercises: $(STAMP)
 grade: $(STAMP)
 	@test -n "$(ASSIGNMENT)" -a -n "$(SUBMISSIONS)" || { echo "usage: make grade ASSIGNMENT=01_definition SUBMISSIONS=folder-or.zip [OUT=dir]"; exit 2; }
 	$(BIN)/python -m l2course.grade $(ASSIGNMENT) $(SUBMISSIONS) $(if $(OUT),--out $(OUT))
+
+# Benchmarks (a measuring script, not tests); rewrites benchmarks/RESULTS.md.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 # The convention ledger and the regularization table checked against the real PyTorch, Keras and TensorFlow.
 # Not part of `make test`: the frameworks' wheels are gigabytes. Uses its own environment.

@@ -141,11 +141,12 @@ class Environment:
         for etc in ("/etc/ld.so.cache", "/etc/localtime", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf"):
             if os.path.exists(etc):
                 cmd += ["--ro-bind", etc, etc]
-        for root in _python_roots():
-            cmd += ["--ro-bind", root, root]
         cmd += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
                 "--ro-bind", str(self.scratch / "runner.py"), "/opt/l2grade/runner.py",
                 "--dir", "/tmp/home", "--dir", "/tmp/work", "--dir", "/tmp/mpl"]
+        # After the private /tmp: a checkout (and its .venv) may itself live under /tmp.
+        for root in _python_roots():
+            cmd += ["--ro-bind", root, root]
         if self.mpl_cache:
             for f in sorted(self.mpl_cache.iterdir()):
                 cmd += ["--ro-bind", str(f), f"/tmp/mpl/{f.name}"]
