@@ -1,9 +1,12 @@
-"""Command line: ``python -m l2course.grade ASSIGNMENT SUBMISSIONS [--out DIR] [--jobs N]``.
+"""Command line: ``python -m l2course.grade ASSIGNMENT SUBMISSIONS [--out DIR] [--jobs N] [--db-url URL]
+[--scheduler tcp://HOST:8786 | --workers N]``.
 
 ASSIGNMENT is a folder name under ``solutions/`` (or a path to an nbgrader source folder); SUBMISSIONS is a
 folder (``<student>/<notebook>.ipynb`` or nbgrader's ``submitted/<student>/<assignment>/…``) or an LMS zip.
-Writes ``grades.csv``, ``gradebook.db``, ``feedback/<student>.html``, ``summary.html`` and
-``histograms.png`` into ``--out`` (default ``.grading/results/<assignment>``).
+Writes ``grades.csv``, ``feedback/<student>.html``, ``summary.html`` and ``histograms.png`` into ``--out``
+(default ``.grading/results/<assignment>``), and the scores into the gradebook: a new ``gradebook.db`` in
+``--out``, or the database at ``--db-url``. With ``--scheduler`` (or ``--workers``) every submission is one
+Dask task, graded on the workers, which write into the ``--db-url`` database.
 """
 
 from __future__ import annotations
@@ -27,6 +30,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--course", type=Path, default=Path.cwd(), help="course root holding solutions/ (default .)")
     p.add_argument("--no-isolation", action="store_true", help="run without bubblewrap (prints a warning)")
     p.add_argument("--no-feedback", action="store_true", help="skip the per-student feedback HTML")
+    p.add_argument("--db-url", default=None,
+                   help="gradebook database (SQLAlchemy URL, e.g. postgresql://grader@dbhost/course; "
+                        "default: a new SQLite file OUT/gradebook.db)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", default=None,
+                       help="grade on the Dask cluster whose scheduler is at this address (tcp://HOST:8786); "
+                            "needs --db-url of a database server")
+    where.add_argument("--workers", type=int, default=None,
+                       help="grade on a Dask cluster of N worker processes started on this machine")
     return p
 
 
@@ -39,8 +51,23 @@ def main(argv=None) -> int:
     out = args.out or args.course / ".grading" / "results" / name
     limits = Limits(cell_timeout=args.cell_timeout, wall=args.timeout, memory_mb=args.memory,
                     max_output=args.max_output)
-    rows = grade(args.assignment, args.submissions, out, jobs=args.jobs, limits=limits,
-                 isolate=not args.no_isolation, regexp=args.regexp, course_root=args.course,
-                 feedback=not args.no_feedback)
-    print(f"wrote {out / 'grades.csv'} ({len(rows)} rows), {out / 'summary.html'}, {out / 'feedback'}/")
+    common = dict(limits=limits, isolate=not args.no_isolation, regexp=args.regexp, course_root=args.course,
+                  feedback=not args.no_feedback)
+    if args.scheduler or args.workers:
+        from .distributed import grade_distributed
+
+        if not args.db_url:
+            raise SystemExit("--scheduler/--workers: give the gradebook every worker writes to, "
+                             "--db-url postgresql://user@host/dbname")
+        if args.workers is not None and args.workers < 1:
+            raise SystemExit(f"--workers must be at least 1 (got {args.workers})")
+        rows = grade_distributed(args.assignment, args.submissions, out, args.db_url, scheduler=args.scheduler,
+                                 workers=args.workers, **common)
+    else:
+        rows = grade(args.assignment, args.submissions, out, jobs=args.jobs, db_url=args.db_url, **common)
+    from .gradebook import redact
+
+    book = redact(args.db_url) if args.db_url else out / "gradebook.db"
+    print(f"wrote {out / 'grades.csv'} ({len(rows)} rows), {out / 'summary.html'}, {out / 'feedback'}/; "
+          f"gradebook {book}")
     return 0

@@ -83,15 +83,24 @@ def extract_zip(archive: Path, target: Path) -> list[str]:
     return notes
 
 
-def collect(path: Path, assignment: str, regexp: str | None = None) -> tuple[list[Submission], list[str], Path | None]:
-    """Return (submissions sorted by student, global notes, temporary folder to delete or None)."""
+def collect(path: Path, assignment: str, regexp: str | None = None,
+            unpack_to: Path | None = None) -> tuple[list[Submission], list[str], Path | None]:
+    """Return (submissions sorted by student, global notes, unpacked zip folder to delete or None).
+
+    A zip is unpacked into a new temporary folder, or into ``unpack_to`` (emptied first) when other machines
+    must read the notebooks too."""
     path = Path(path)
     tmp = None
     notes: list[str] = []
     if path.is_file():
         if not zipfile.is_zipfile(path):
             raise SystemExit(f"{path} is neither a folder nor a zip file")
-        tmp = Path(tempfile.mkdtemp(prefix="l2grade-zip-"))
+        if unpack_to is not None:
+            shutil.rmtree(unpack_to, ignore_errors=True)
+            Path(unpack_to).mkdir(parents=True)
+            tmp = Path(unpack_to)
+        else:
+            tmp = Path(tempfile.mkdtemp(prefix="l2grade-zip-"))
         notes += extract_zip(path, tmp)
         path = tmp
     elif not path.is_dir():

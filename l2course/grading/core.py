@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .collect import Submission, collect
+from .gradebook import COURSE_ID, sqlite_url
 from .plan import Part, Plan, build, meta, parts_of
 from .sandbox import Environment, Limits, Sandbox
 from .spec import compare, expand, find_spec, load_spec, parse_probe
@@ -73,6 +74,7 @@ class Assignment:
     checks: dict | None
     spec_path: Path | None
     course: Path
+    db_url: str = ""  # the gradebook this run writes to
 
     @property
     def max_score(self) -> float:
@@ -106,9 +108,9 @@ def _alembic_in_process() -> None:
     nbgrader.api.get_alembic_version = head
 
 
-def generate_release(course: Path, name: str, ignore: list[str]) -> None:
+def generate_release(course: Path, name: str, ignore: list[str], db_url: str) -> None:
     """``nbgrader generate_assignment`` in this process (saves its start-up); it records the assignment in the
-    temporary gradebook. nbgrader runs alembic from PATH, so the environment's bin/ goes first."""
+    gradebook at ``db_url``. nbgrader runs alembic from PATH, so the environment's bin/ goes first."""
     os.environ["PATH"] = nbgrader_env()["PATH"]
     _alembic_in_process()
     try:
@@ -120,7 +122,8 @@ def generate_release(course: Path, name: str, ignore: list[str]) -> None:
 
         cfg = Config()
         cfg.CourseDirectory.root = str(course)
-        cfg.CourseDirectory.db_url = f"sqlite:///{course / 'gradebook.db'}"
+        cfg.CourseDirectory.db_url = db_url
+        cfg.CourseDirectory.course_id = COURSE_ID  # PostgreSQL enforces the assignment -> course foreign key
         cfg.CourseDirectory.assignment_id = name
         cfg.CourseDirectory.ignore = ignore
         cfg.BaseConverter.force = True
@@ -136,8 +139,9 @@ def generate_release(course: Path, name: str, ignore: list[str]) -> None:
                 from exc
 
 
-def prepare(assignment: str, course_root: Path, workdir: Path) -> Assignment:
-    """A temporary nbgrader course with the assignment's source (spec files left out) and its gradebook."""
+def prepare(assignment: str, course_root: Path, workdir: Path, db_url: str | None = None) -> Assignment:
+    """A temporary nbgrader course with the assignment's source (spec files left out), recorded in the gradebook
+    at ``db_url`` (default: a new SQLite file in the temporary course)."""
     candidate = Path(assignment)
     source_dir = candidate if candidate.is_dir() else Path(course_root) / "solutions" / assignment
     if not source_dir.is_dir():
@@ -145,16 +149,17 @@ def prepare(assignment: str, course_root: Path, workdir: Path) -> Assignment:
     name = source_dir.resolve().name
     spec_path = find_spec(source_dir)
     course = workdir / "course"
+    db_url = db_url or sqlite_url(course / "gradebook.db")
     ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".grading", "grading.json"]
     shutil.copytree(source_dir, course / "source" / name, ignore=shutil.ignore_patterns(*ignore))
     (course / "nbgrader_config.py").write_text(
         "c = get_config()\n"
         f"c.CourseDirectory.root = {str(course)!r}\n"
-        f"c.CourseDirectory.db_url = {'sqlite:///' + str(course / 'gradebook.db')!r}\n"
-        "c.CourseDirectory.course_id = 'l2-loss'\n"
+        f"c.CourseDirectory.db_url = {db_url!r}\n"
+        f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
         f"c.CourseDirectory.ignore = {ignore!r}\n"
     )
-    generate_release(course, name, ignore)
+    generate_release(course, name, ignore, db_url)
     notebooks = sorted((course / "source" / name).glob("*.ipynb"))
     if len(notebooks) != 1:
         raise SystemExit(f"{source_dir} must hold exactly one notebook (found {len(notebooks)})")
@@ -167,16 +172,18 @@ def prepare(assignment: str, course_root: Path, workdir: Path) -> Assignment:
         unknown = set(checks) - {p.grade_id for p in parts}
         if unknown:
             raise SystemExit(f"{spec_path}: parts {sorted(unknown)} are not test cells of {notebooks[0].name}")
-    return Assignment(name, source_dir, source_nb, release_nb, notebooks[0].name, parts, checks, spec_path, course)
+    return Assignment(name, source_dir, source_nb, release_nb, notebooks[0].name, parts, checks, spec_path, course,
+                      db_url)
 
 
-def read_notebook(path: Path) -> tuple[dict | None, str | None]:
+def read_notebook(path: Path, raw: bytes | None = None) -> tuple[dict | None, str | None]:
     """The notebook as nbformat 4, or (None, why it is not a notebook)."""
     try:
-        size = path.stat().st_size
+        size = path.stat().st_size if raw is None else len(raw)
         if size > MAX_NOTEBOOK_BYTES:
             return None, f"{path.name} is {size // 2**20} MB, over the {MAX_NOTEBOOK_BYTES // 2**20} MB limit"
-        raw = path.read_bytes()
+        if raw is None:
+            raw = path.read_bytes()
         if not raw.strip():
             return None, f"{path.name} is empty"
         data = json.loads(raw.decode("utf-8"))
@@ -198,9 +205,10 @@ def read_notebook(path: Path) -> tuple[dict | None, str | None]:
     return json.loads(json.dumps(nb)), None
 
 
-def plan_attempt(a: Assignment, path: Path) -> Attempt:
+def plan_attempt(a: Assignment, path: Path, text: bytes | None = None) -> Attempt:
+    """Read (``text``: the file's bytes, already read elsewhere) and plan one notebook."""
     attempt = Attempt(path)
-    nb, problem = read_notebook(path)
+    nb, problem = read_notebook(path, text)
     if problem:
         attempt.events.append(("invalid-notebook", problem))
         return attempt
@@ -354,6 +362,19 @@ class Progress:
         self.stream.flush()
 
 
+def run_job(sandbox: Sandbox, cells: list[str]) -> tuple[list[dict], dict | None, str | None, int]:
+    """Run one notebook's planned cells in a started sandbox and close it: (records, stopped, problem, memory
+    events). Never raises: a grader-side failure comes back as ``problem``."""
+    try:
+        records, stopped, problem = sandbox.run(cells)
+        mem = sandbox.memory_events()
+    except Exception as exc:  # noqa: BLE001 -- a grader bug must still become a row
+        records, stopped, problem, mem = [], None, f"{type(exc).__name__}: {exc}", 0
+    finally:
+        sandbox.close()
+    return records, stopped, problem, mem
+
+
 def execute_all(jobs: list[tuple[object, list[str]]], environment: Environment, limits: Limits, workers: int,
                 on_done, started: list[Sandbox] | None = None) -> None:
     """Run each job's cells in its own sandbox; each worker starts its next sandbox before using the current.
@@ -375,14 +396,7 @@ def execute_all(jobs: list[tuple[object, list[str]]], environment: Environment, 
                 break
             current = ahead or Sandbox(environment, limits)
             ahead = Sandbox(environment, limits) if not pending.empty() else None
-            try:
-                records, stopped, problem = current.run(cells)
-                mem = current.memory_events()
-            except Exception as exc:  # noqa: BLE001 -- a grader bug must still become a row
-                records, stopped, problem, mem = [], None, f"{type(exc).__name__}: {exc}", 0
-            finally:
-                current.close()
-            on_done(key, records, stopped, problem, mem)
+            on_done(key, *run_job(current, cells))
         if ahead is not None:
             ahead.close()
 
@@ -393,10 +407,32 @@ def execute_all(jobs: list[tuple[object, list[str]]], environment: Environment, 
         sandbox.close()
 
 
+def finish_attempt(attempt: Attempt, records, stopped, problem, mem) -> bool:
+    """Store a run's outcome in its attempt; True when something went wrong beyond a failed test."""
+    attempt.records, attempt.stopped, attempt.memory_events = records, stopped, mem
+    if problem:
+        attempt.events.append(("grader-error", problem))
+    roles = [c.role for c in attempt.plan.cells]
+    return bool(problem or stopped or any(r["status"] != "ok" and not (r["status"] == "error" and
+                                                                       roles[i] == "test")
+                                          for i, r in enumerate(records)))
+
+
+def grader_error_row(a: Assignment, sub: Submission, reason: str) -> Row:
+    """A submission the grader could not grade: 0 points, and the reason says why and what to do."""
+    return Row(sub.student, {p.grade_id: 0.0 for p in a.parts}, 0.0, a.max_score, "grader-error",
+               "; ".join([*sub.notes, reason]))
+
+
 def grade(assignment: str, submissions: Path, out: Path, jobs: int | None = None, limits: Limits | None = None,
           isolate: bool = True, regexp: str | None = None, course_root: Path | None = None, feedback: bool = True,
-          quiet: bool = False) -> list[Row]:
+          quiet: bool = False, db_url: str | None = None) -> list[Row]:
+    """Grade every submission on this machine (``jobs`` kernels at a time); write the reports into ``out``.
+
+    ``db_url``: the gradebook (default: a new SQLite file ``out/gradebook.db``).
+    """
     from . import report
+    from .gradebook import check_url
 
     limits = limits or Limits()
     course_root = Path(course_root or Path.cwd())
@@ -404,11 +440,14 @@ def grade(assignment: str, submissions: Path, out: Path, jobs: int | None = None
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     say = (lambda *_: None) if quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
+    if db_url:
+        check_url(db_url)
     with tempfile.TemporaryDirectory(prefix="l2grade-course-") as tmp:
         environment = Environment(isolate=isolate)
         started = [Sandbox(environment, limits) for _ in range(workers)]  # kernels boot while we prepare
+        tmpzip = None
         try:
-            a = prepare(assignment, course_root, Path(tmp))
+            a = prepare(assignment, course_root, Path(tmp), db_url)
             if environment.warning():
                 say(environment.warning())
             if a.checks is None:
@@ -419,8 +458,7 @@ def grade(assignment: str, submissions: Path, out: Path, jobs: int | None = None
                 say(f"note: {note}")
             attempts: dict[tuple[str, int], Attempt] = {}
             job_list: list[tuple[object, list[str]]] = []
-            src_path = a.course / "source" / a.name / a.notebook_name
-            ref_attempt = plan_attempt(a, src_path)
+            ref_attempt = plan_attempt(a, a.course / "source" / a.name / a.notebook_name)
             job_list.append((("__reference__", 0), [c.source for c in ref_attempt.plan.cells]))
             for sub in subs:
                 for k, path in enumerate(sub.notebooks):
@@ -439,15 +477,7 @@ def grade(assignment: str, submissions: Path, out: Path, jobs: int | None = None
                     if problem:
                         ref_attempt.events.append(("grader-error", problem))
                     return
-                attempt = attempts[key]
-                attempt.records, attempt.stopped, attempt.memory_events = records, stopped, mem
-                if problem:
-                    attempt.events.append(("grader-error", problem))
-                roles = [c.role for c in attempt.plan.cells]
-                bad = problem or stopped or any(r["status"] != "ok" and not (r["status"] == "error" and
-                                                                             roles[i] == "test")
-                                                for i, r in enumerate(records))
-                progress.step(bool(bad))
+                progress.step(finish_attempt(attempts[key], records, stopped, problem, mem))
 
             execute_all(job_list, environment, limits, workers, on_done, started)
             started = []
@@ -458,12 +488,12 @@ def grade(assignment: str, submissions: Path, out: Path, jobs: int | None = None
                 for attempt in tries:
                     score(a, attempt, reference, limits)
                 rows.append(row_for(a, sub, tries))
-            report.write_all(a, rows, out, environment, feedback=feedback)
+            report.write_all(a, rows, out, environment, feedback=feedback, db_url=db_url)
             if not quiet:
                 print(report.summary_table(a, rows), file=sys.stderr)
+        finally:
             if tmpzip:
                 shutil.rmtree(tmpzip, ignore_errors=True)
-        finally:
             for sandbox in started:
                 sandbox.close()
             environment.close()

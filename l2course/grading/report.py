@@ -46,23 +46,20 @@ def csv_bytes(a, rows) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def write_gradebook(a, rows, out: Path) -> None:
-    """Scores into a copy of the temporary course's gradebook (one writer: this process), then moved to out."""
-    from nbgrader.api import Gradebook
+def write_gradebook(a, rows, out: Path, db_url: str | None = None) -> None:
+    """Scores into the gradebook. Default (``db_url`` None): the temporary course's SQLite gradebook, then
+    copied to ``out/gradebook.db``. Otherwise straight into the database at ``db_url`` (which may already hold
+    other assignments and earlier runs: rows are updated, never duplicated)."""
+    from .gradebook import record, sqlite_url
 
-    db = a.course / "gradebook.db"
     notebook = Path(a.notebook_name).stem
-    import warnings
-
-    with Gradebook(f"sqlite:///{db}") as gb, warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # SQLAlchemy autoflush chatter inside nbgrader's add_submission
-        for row in sorted(rows, key=lambda r: r.student):
-            gb.update_or_create_student(row.student)
-            gb.add_submission(a.name, row.student)
-            for part in a.parts:
-                grade = gb.find_grade(part.grade_id, notebook, a.name, row.student)
-                grade.auto_score = row.scores.get(part.grade_id, 0.0)
-            gb.db.commit()
+    parts = [p.grade_id for p in a.parts]
+    ordered = sorted(rows, key=lambda r: r.student)
+    if db_url:
+        record(db_url, a.name, notebook, parts, ordered)
+        return
+    db = a.course / "gradebook.db"
+    record(sqlite_url(db), a.name, notebook, parts, ordered)
     tmp = out / ".gradebook.db.tmp"
     shutil.copy(db, tmp)
     os.replace(tmp, out / "gradebook.db")
@@ -165,8 +162,11 @@ def write_summary(a, rows, out: Path, environment) -> None:
     atomic_write(out / "summary.html", page.encode("utf-8"))
 
 
-def write_all(a, rows, out: Path, environment, feedback: bool = True) -> None:
-    write_gradebook(a, rows, out)
+def write_all(a, rows, out: Path, environment, feedback: bool = True, db_url: str | None = None,
+              gradebook: bool = True) -> None:
+    """Every report; ``gradebook=False`` when the rows are already in the database (written by the workers)."""
+    if gradebook:
+        write_gradebook(a, rows, out, db_url)
     if feedback:
         write_feedback(a, rows, out)
     write_summary(a, rows, out, environment)

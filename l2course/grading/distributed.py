@@ -1,0 +1,277 @@
+"""Grading on several processes or machines with Dask distributed, into one gradebook database.
+
+The machine that runs ``python -m l2course.grade … --scheduler tcp://HOST:8786`` (the coordinator) prepares
+the assignment and reads the submissions folder; each submission becomes one Dask task. A task runs on a
+worker: it reads the submission's notebooks from the shared submissions folder (the same path on every
+machine), grades them in bubblewrap sandboxes exactly as a one-machine run does, writes the scores into the
+gradebook database and returns the row. The coordinator then writes ``grades.csv``, feedback and the summary,
+which are therefore identical to a one-machine run's.
+
+A worker that dies while grading (killed, out of memory, machine lost) loses nothing: the scheduler gives its
+tasks to another worker, and writing a row is idempotent (see :mod:`l2course.grading.gradebook`). A task
+whose worker dies ``distributed.scheduler.allowed-failures`` + 1 times (default 4) is given up: its row
+says so (``grader-error``), and the rest of the batch goes on.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import socket
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from .collect import Submission, collect
+from .core import (
+    Assignment,
+    Attempt,
+    Progress,
+    Row,
+    finish_attempt,
+    grader_error_row,
+    plan_attempt,
+    prepare,
+    reference_values,
+    row_for,
+    run_job,
+    score,
+)
+from .sandbox import Environment, Limits, Sandbox
+
+# ---------------------------------------------------------------------------------------------- worker side
+# One sandbox environment per worker process, and per worker thread one sandbox booting ahead for the next task.
+_ENVIRONMENTS: dict[bool, Environment] = {}
+_WAITING: set[Sandbox] = set()
+_LOCK = threading.Lock()
+_AHEAD = threading.local()
+
+
+def _close_all() -> None:
+    for sandbox in list(_WAITING):
+        sandbox.close()
+    for environment in _ENVIRONMENTS.values():
+        environment.close()
+
+
+def _environment(isolate: bool) -> Environment:
+    with _LOCK:
+        if not _ENVIRONMENTS:
+            atexit.register(_close_all)
+        if isolate not in _ENVIRONMENTS:
+            _ENVIRONMENTS[isolate] = Environment(isolate=isolate)
+        return _ENVIRONMENTS[isolate]
+
+
+def _sandbox(environment: Environment, limits: Limits) -> Sandbox:
+    """The sandbox this thread started at the end of its previous task, or a new one."""
+    ahead = getattr(_AHEAD, "sandbox", None)
+    _AHEAD.sandbox = None
+    _WAITING.discard(ahead)
+    if ahead is not None and ahead.environment is environment and vars(ahead.limits) == vars(limits):
+        return ahead
+    if ahead is not None:
+        ahead.close()
+    return Sandbox(environment, limits)
+
+
+def _start_next(environment: Environment, limits: Limits) -> None:
+    """Boot the next task's kernel now, while the worker reports and fetches its next task."""
+    if getattr(_AHEAD, "sandbox", None) is None:
+        _AHEAD.sandbox = Sandbox(environment, limits)
+        _WAITING.add(_AHEAD.sandbox)
+
+
+def _run(attempt: Attempt, environment: Environment, limits: Limits) -> None:
+    cells = [c.source for c in attempt.plan.cells]
+    finish_attempt(attempt, *run_job(_sandbox(environment, limits), cells))
+
+
+def reference_task(a: Assignment, limits: Limits, isolate: bool) -> dict:
+    """Run the solution notebook once and return the reference value of every probe."""
+    environment = _environment(isolate)
+    path = Path(a.notebook_name)
+    attempt = plan_attempt(a, path, text=_json_bytes(a.source_nb))
+    _run(attempt, environment, limits)
+    try:
+        return reference_values(a, attempt)
+    except SystemExit as exc:  # a task must raise an Exception, not stop the worker
+        raise RuntimeError(str(exc)) from None
+
+
+def grade_task(a: Assignment, sub: Submission, reference: dict, limits: Limits, isolate: bool,
+               db_url: str) -> Row:
+    """One submission: read its notebooks from the shared folder, grade each, record the row, return it."""
+    environment = _environment(isolate)
+    if isolate and not environment.isolated:
+        return _record(a, grader_error_row(
+            a, sub, f"worker {socket.gethostname()} has no bubblewrap: install it there (apt-get install "
+                    "bubblewrap) so student code runs sandboxed, or grade with --no-isolation"), db_url)
+    attempts = []
+    for path in sub.notebooks:
+        try:
+            text = Path(path).read_bytes()
+        except OSError as exc:
+            return _record(a, grader_error_row(
+                a, sub, f"worker {socket.gethostname()} cannot read {path} ({exc.strerror or exc}): the submissions "
+                        "folder must be shared at the same path on every grading machine"), db_url)
+        attempt = plan_attempt(a, Path(path), text=text)
+        if attempt.plan is not None:
+            _run(attempt, environment, limits)
+        attempts.append(attempt)
+    for attempt in attempts:
+        score(a, attempt, reference, limits)
+    row = row_for(a, sub, attempts)
+    _start_next(environment, limits)
+    return _record(a, row, db_url)
+
+
+def _record(a: Assignment, row: Row, db_url: str) -> Row:
+    from .gradebook import record
+
+    record(db_url, a.name, Path(a.notebook_name).stem, [p.grade_id for p in a.parts], [row])
+    return row
+
+
+def _json_bytes(nb: dict) -> bytes:
+    import json
+
+    return json.dumps(nb).encode("utf-8")
+
+
+def _identity(x):
+    return x
+
+
+# ----------------------------------------------------------------------------------------- coordinator side
+def client_for(scheduler: str | None = None, workers: int | None = None):
+    """A Dask client: to the scheduler at ``scheduler`` (``tcp://host:8786``), or to a new local cluster of
+    ``workers`` single-threaded worker processes (each under a nanny that restarts it if it dies)."""
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        return Client(scheduler, timeout="30s")
+
+    cluster = LocalCluster(n_workers=max(1, workers or os.cpu_count() or 1), threads_per_worker=1, processes=True,
+                           dashboard_address=None, silence_logs=40)
+    client = Client(cluster)
+    client._l2course_cluster = cluster
+    return client
+
+
+def close_client(client) -> None:
+    cluster = getattr(client, "_l2course_cluster", None)
+    client.close()
+    if cluster is not None:
+        cluster.close()
+
+
+def grade_distributed(assignment: str, submissions: Path, out: Path, db_url: str, client=None,
+                      scheduler: str | None = None, workers: int | None = None, limits: Limits | None = None,
+                      isolate: bool = True, regexp: str | None = None, course_root: Path | None = None,
+                      feedback: bool = True, quiet: bool = False, on_row=None) -> list[Row]:
+    """Grade every submission as one Dask task each; the workers write the scores into ``db_url``.
+
+    ``client``: an existing ``distributed.Client`` (else one is made from ``scheduler`` or ``workers``).
+    ``on_row(row, done, total)``: called in this process as each row arrives (progress, tests).
+    """
+
+    from . import report
+    from .gradebook import check_url, is_server_url, redact
+
+    if not is_server_url(db_url):
+        raise SystemExit("distributed grading needs a database server that every worker can write to: "
+                         f"--db-url postgresql://user@host/dbname (got {redact(db_url)})")
+    check_url(db_url)
+    limits = limits or Limits()
+    course_root = Path(course_root or Path.cwd())
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    say = (lambda *_: None) if quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
+    own_client = client is None
+    with tempfile.TemporaryDirectory(prefix="l2grade-course-") as tmp:
+        a = prepare(assignment, course_root, Path(tmp), db_url)
+        if a.checks is None:
+            say(f"WARNING: no grading spec (solutions/{a.name}/grading.json): every part is graded inside the "
+                "student's kernel, as nbgrader does -- NOT TAMPER-PROOF")
+        # A zip is unpacked into the output folder, which must then be shared with the workers too.
+        unpack = out / ".submissions" if Path(submissions).is_file() else None
+        subs, notes, tmpzip = collect(Path(submissions), a.name, regexp, unpack_to=unpack)
+        for note in notes:
+            say(f"note: {note}")
+        subs = [Submission(s.student, [Path(p).resolve() for p in s.notebooks], list(s.notes)) for s in subs]
+        client = client or client_for(scheduler, workers)
+        try:
+            rows, unrecorded = _run_tasks(client, a, subs, limits, isolate, db_url, say, quiet, on_row)
+        finally:
+            if own_client:
+                close_client(client)
+            if tmpzip:
+                shutil.rmtree(tmpzip, ignore_errors=True)
+        # The workers recorded their rows; the rows of tasks that never finished are recorded here.
+        if unrecorded:
+            report.write_gradebook(a, unrecorded, out, db_url)
+        report.write_all(a, rows, out, _Coordinator(isolate), feedback=feedback, db_url=db_url, gradebook=False)
+        if not quiet:
+            print(report.summary_table(a, rows), file=sys.stderr)
+    return rows
+
+
+def _run_tasks(client, a, subs, limits, isolate, db_url, say, quiet, on_row) -> tuple[list[Row], list[Row]]:
+    """Submit one task per submission; return (rows in submission order, rows no worker recorded)."""
+    from distributed import KilledWorker, as_completed
+
+    nworkers = len(client.scheduler_info().get("workers", {}))
+    say(f"grading {len(subs)} submissions of {a.name} as Dask tasks on {nworkers} workers at "
+        f"{client.scheduler.address}, gradebook {_redacted(db_url)}")
+    # The assignment and the reference values are task results, not scattered data: if the worker holding
+    # them dies, the scheduler recomputes them.
+    token = os.urandom(4).hex()
+    a_future = client.submit(_identity, a, key=f"assignment-{a.name}-{token}", pure=False)
+    reference = client.submit(reference_task, a_future, limits, isolate, key=f"reference-{a.name}-{token}",
+                              pure=False)
+    futures = {client.submit(grade_task, a_future, sub, reference, limits, isolate, db_url,
+                             key=f"grade-{a.name}-{sub.student}-{token}", pure=False): sub for sub in subs}
+    progress = Progress(len(subs), open(os.devnull, "w") if quiet else None)
+    rows: dict[str, Row] = {}
+    unrecorded: list[Row] = []
+    for future in as_completed(futures):
+        sub = futures[future]
+        try:
+            row = future.result()
+        except Exception as exc:  # noqa: BLE001 -- one submission's failure: the batch goes on
+            if reference.status == "error":  # the solution itself failed: nothing can be graded
+                client.cancel(list(futures))
+                raise SystemExit(f"the reference run of the solution failed: {reference.exception()}") from None
+            if isinstance(exc, KilledWorker):
+                why = (f"the Dask workers grading this submission died repeatedly ({exc}); nothing was recorded "
+                       "for it: grade it again")
+            else:
+                why = f"grading failed on a worker ({type(exc).__name__}: {exc})"
+            row = grader_error_row(a, sub, why)
+            unrecorded.append(row)
+        rows[sub.student] = row
+        progress.step(row.status not in ("ok", "not-tamper-proof", "tampered", "error"))
+        if on_row is not None:
+            on_row(row, len(rows), len(subs))
+    return [rows[s.student] for s in subs], unrecorded
+
+
+def _redacted(db_url: str) -> str:
+    from .gradebook import redact
+
+    return redact(db_url)
+
+
+class _Coordinator:
+    """What the summary page says about isolation: the workers' sandboxes, not this machine's."""
+
+    def __init__(self, isolate: bool):
+        self.isolate = isolate
+
+    def warning(self) -> str | None:
+        if self.isolate:
+            return None
+        return ("WARNING: graded with --no-isolation: student code ran on the workers WITHOUT a sandbox.")
