@@ -16,7 +16,8 @@ export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help book book-offline test lint notebooks exercises book-render site-test frameworks-test grade bench clean lock
+
+.PHONY: venv help book book-offline test lint notebooks exercises book-render site-test frameworks-test grade bench clean lock
 
 help:
 	@echo "make book       build the website into _build/html (executes notebooks through the cache)"
@@ -25,6 +26,8 @@ help:
 	@echo "make notebooks  re-execute chapter and solution notebooks in place (after editing them)"
 	@echo "make exercises  regenerate exercises/ from solutions/ with nbgrader"
 	@echo "make grade ASSIGNMENT=01_definition SUBMISSIONS=folder-or.zip [OUT=dir]  grade a class"
+	@echo "           [DB_URL=postgresql://...] [SCHEDULER=tcp://host:8786 | WORKERS=n]  one gradebook, Dask workers"
+	@echo "make venv       only create .venv (e.g. on a grading worker machine)"
 	@echo "make bench      benchmarks into benchmarks/RESULTS.md (BENCH_ARGS=--with-make-test adds make test)"
 	@echo "make frameworks-test  check the ledger against real PyTorch/Keras/TensorFlow (downloads ~2 GB)"
 	@echo "make clean      remove _build and caches (keeps .venv)"
@@ -37,6 +40,8 @@ $(STAMP): requirements.txt pyproject.toml
 	@# Build matplotlib's font cache now, not inside a notebook's first output.
 	$(BIN)/python -c "import matplotlib.pyplot"
 	touch $@
+
+venv: $(STAMP)
 
 book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
@@ -78,8 +83,8 @@ exercises: $(STAMP)
 
 # Grade a class: a folder of submissions or an LMS zip -> grades.csv, gradebook, feedback, summary.html.
 grade: $(STAMP)
-	@test -n "$(ASSIGNMENT)" -a -n "$(SUBMISSIONS)" || { echo "usage: make grade ASSIGNMENT=01_definition SUBMISSIONS=folder-or.zip [OUT=dir]"; exit 2; }
-	$(BIN)/python -m l2course.grade $(ASSIGNMENT) $(SUBMISSIONS) $(if $(OUT),--out $(OUT))
+	@test -n "$(ASSIGNMENT)" -a -n "$(SUBMISSIONS)" || { echo "usage: make grade ASSIGNMENT=01_definition SUBMISSIONS=folder-or.zip [OUT=dir] [DB_URL=postgresql://...] [SCHEDULER=tcp://host:8786 | WORKERS=n]"; exit 2; }
+	$(BIN)/python -m l2course.grade $(ASSIGNMENT) $(SUBMISSIONS) $(if $(OUT),--out $(OUT)) $(if $(DB_URL),--db-url $(DB_URL)) $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(WORKERS),--workers $(WORKERS))
 
 # Benchmarks (a measuring script, not tests); rewrites benchmarks/RESULTS.md.
 bench: $(STAMP)

@@ -16,7 +16,9 @@ Figures (see ``benchmarks/README.md``):
 5. ``make test`` wall time and its stages (``--with-make-test`` runs it; otherwise the last run's
    ``_build/test-timings.json`` is read, if ``make test`` wrote one);
 6. ``l2course.mse`` vs ``((y - y_hat) ** 2).mean()`` on 10**7 float64: time and peak extra memory;
-7. grading throughput vs plain ``nbgrader autograde`` (``benchmarks/grading_bench.py``, when it exists).
+7. grading throughput vs plain ``nbgrader autograde`` (``benchmarks/grading_bench.py``, when it exists);
+8. distributed grading: throughput with 1 vs 2 Dask worker processes into a PostgreSQL gradebook
+   (``grading_bench.py --scaling``).
 
 Usage::
 
@@ -923,6 +925,35 @@ def figure_grading(tmp: Path, ctx: dict) -> tuple[Row, str]:
 
 
 # ----------------------------------------------------------------------------------------------------------
+# 8. Distributed grading: 1 vs 2 Dask worker processes (issue 11)
+
+
+def figure_scaling(tmp: Path, ctx: dict, runs: int, copies: int = 40) -> tuple[Row, str]:
+    row = Row("8", "Distributed grading: 1 vs 2 Dask worker processes, PostgreSQL gradebook",
+              target="reported (2 cores: at most 2×)")
+    log(f"figure 8: benchmarks/grading_bench.py --scaling --copies {copies} --runs {runs}")
+    logfile = tmp / "scaling.log"
+    wall, rc, _ = run([BIN / "python", ROOT / "benchmarks" / "grading_bench.py", "--scaling", "--copies",
+                       str(copies), "--runs", str(runs)], ROOT, child_env(None), logfile)
+    data = None
+    for line in logfile.read_text(errors="replace").splitlines():
+        if line.startswith("{") and "workers_ratio" in line:
+            data = json.loads(line)
+    if rc != 0 or not data:
+        row.measured = f"grading_bench.py --scaling failed (exit {rc})"
+        row.result = "**FAIL**"
+        return row, "```\n" + tail(logfile, 20) + "\n```"
+    row.measured = (f"2 workers: {fmt_s(data['two_workers_s'])} for {copies} submissions "
+                    f"({data['per_minute_2']}/min)")
+    row.compared = f"1 worker: {fmt_s(data['one_worker_s'])} ({data['per_minute_1']}/min)"
+    row.ratio = f"{fmt_x(data['workers_ratio'])} faster"
+    row.result = "reported"
+    return row, (f"Median of {runs} alternating runs each (clusters started before the clock; the time includes "
+                 f"preparing the assignment, the reference run, grading, gradebook writes and every report). "
+                 f"All times: `{json.dumps(data['all_s'])}`; load average before: {data['load_before']:.2f}.")
+
+
+# ----------------------------------------------------------------------------------------------------------
 
 
 def machine() -> list[str]:
@@ -1001,8 +1032,9 @@ def main(argv=None) -> int:
         ("3", lambda t: figure_book(t, ctx, book_runs)),
         ("5", lambda t: figure_make_test(t, ctx, args.with_make_test)),
         ("7", lambda t: figure_grading(t, ctx)),
+        ("8", lambda t: figure_scaling(t, ctx, min(args.runs, 3))),
     ]
-    order = {"1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
+    order = {"1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6, "8": 7}
     results = []
     for number, fn in plan:
         if only and number not in only:

@@ -9,6 +9,14 @@ For each N: N copies of the solution notebook are placed in a temporary nbgrader
 ``submitted/`` folder with every limit and check on (sandbox, cgroup memory limit, timeouts, output cap,
 feedback HTML, summary) and its start-up and reference run included in its time. Both must give full marks
 to every copy. Prints the wall-clock times and the ratio nbgrader / ours (higher is better).
+
+    .venv/bin/python benchmarks/grading_bench.py --scaling --copies 40   # Dask: 1 vs 2 worker processes
+
+``--scaling``: the same N copies graded as Dask tasks (``grade_distributed``) by a local cluster of 1 worker
+process and by one of 2, each writing into its own database of one throwaway PostgreSQL server
+(tests/pgserver.py), alternating 1, 2, 1, 2, … ``--runs`` times. The clusters are started before the clock
+starts; the time covers preparing the assignment, the reference run, grading and every report. Prints the
+median times, submissions per minute and the ratio (1-worker time / 2-worker time; 2.0 would be perfect).
 """
 
 from __future__ import annotations
@@ -85,17 +93,61 @@ def bench(assignment: str, copies: int, jobs: int | None, source_dir: Path) -> d
                 "ratio": round(t_nbgrader / t_ours, 2), "load_before": os.getloadavg()[0]}
 
 
+def bench_scaling(copies: int, runs: int, source_dir: Path) -> dict:
+    """1 vs 2 Dask worker processes on the same submissions, alternating; medians and their ratio."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from pgserver import throwaway_postgres
+
+    from l2course.grading.distributed import client_for, close_client, grade_distributed
+    from l2course.grading.sandbox import Limits
+
+    (notebook,) = sorted(source_dir.glob("*.ipynb"))
+    times: dict[int, list[float]] = {1: [], 2: []}
+    with tempfile.TemporaryDirectory(prefix="l2grade-scaling-") as tmp, throwaway_postgres() as pg:
+        subs = Path(tmp) / "submissions"
+        for i in range(copies):
+            (subs / f"student_{i:03d}").mkdir(parents=True)
+            shutil.copy(notebook, subs / f"student_{i:03d}" / notebook.name)
+        clients = {n: client_for(workers=n) for n in (1, 2)}
+        try:
+            for run_index in range(runs):
+                for n in (1, 2):
+                    url = pg.createdb(f"run{run_index}_w{n}")
+                    out = Path(tmp) / f"out{run_index}_{n}"
+                    start = time.perf_counter()
+                    rows = grade_distributed(str(source_dir), subs, out, url, client=clients[n],
+                                             limits=Limits(cell_timeout=120, wall=600), course_root=ROOT,
+                                             quiet=True)
+                    times[n].append(time.perf_counter() - start)
+                    assert len(rows) == copies and all(r.total == r.max for r in rows), f"{n} workers: not full marks"
+                    print(f"run {run_index + 1}: {n} worker(s) {times[n][-1]:.1f} s", file=sys.stderr, flush=True)
+        finally:
+            for client in clients.values():
+                close_client(client)
+    med = {n: sorted(v)[len(v) // 2] if len(v) % 2 else sum(sorted(v)[len(v) // 2 - 1:len(v) // 2 + 1]) / 2
+           for n, v in times.items()}
+    return {"copies": copies, "runs": runs, "one_worker_s": round(med[1], 1), "two_workers_s": round(med[2], 1),
+            "per_minute_1": round(60 * copies / med[1], 1), "per_minute_2": round(60 * copies / med[2], 1),
+            "workers_ratio": round(med[1] / med[2], 2),
+            "all_s": {n: [round(t, 1) for t in v] for n, v in times.items()}, "load_before": os.getloadavg()[0]}
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--assignment", default="01_definition")
     p.add_argument("--copies", type=int, nargs="+", default=[20])
     p.add_argument("--jobs", type=int, default=None)
+    p.add_argument("--scaling", action="store_true", help="Dask: 1 vs 2 worker processes (PostgreSQL gradebook)")
+    p.add_argument("--runs", type=int, default=3, help="--scaling: alternating pairs of runs (default 3)")
     args = p.parse_args()
     source_dir = Path(args.assignment) if Path(args.assignment).is_dir() else ROOT / "solutions" / args.assignment
     name = source_dir.resolve().name
     print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()}", flush=True)
     for n in args.copies:
-        result = bench(name, n, args.jobs, source_dir.resolve())
+        if args.scaling:
+            result = bench_scaling(n, args.runs, source_dir.resolve())
+        else:
+            result = bench(name, n, args.jobs, source_dir.resolve())
         print(json.dumps(result), flush=True)
 
 

@@ -53,7 +53,7 @@ def main(argv=None) -> int:
                     max_output=args.max_output)
     common = dict(limits=limits, isolate=not args.no_isolation, regexp=args.regexp, course_root=args.course,
                   feedback=not args.no_feedback)
-    if args.scheduler or args.workers:
+    if args.scheduler or args.workers is not None:
         from .distributed import grade_distributed
 
         if not args.db_url:

@@ -74,7 +74,7 @@ class Assignment:
     checks: dict | None
     spec_path: Path | None
     course: Path
-    db_url: str = ""  # the gradebook this run writes to
+    db_url: str = ""  # the gradebook database given by the user ("": a new SQLite file in the temporary course)
 
     @property
     def max_score(self) -> float:
@@ -149,17 +149,17 @@ def prepare(assignment: str, course_root: Path, workdir: Path, db_url: str | Non
     name = source_dir.resolve().name
     spec_path = find_spec(source_dir)
     course = workdir / "course"
-    db_url = db_url or sqlite_url(course / "gradebook.db")
+    url = db_url or sqlite_url(course / "gradebook.db")
     ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".grading", "grading.json"]
     shutil.copytree(source_dir, course / "source" / name, ignore=shutil.ignore_patterns(*ignore))
     (course / "nbgrader_config.py").write_text(
         "c = get_config()\n"
         f"c.CourseDirectory.root = {str(course)!r}\n"
-        f"c.CourseDirectory.db_url = {db_url!r}\n"
+        f"c.CourseDirectory.db_url = {url!r}\n"
         f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
         f"c.CourseDirectory.ignore = {ignore!r}\n"
     )
-    generate_release(course, name, ignore, db_url)
+    generate_release(course, name, ignore, url)
     notebooks = sorted((course / "source" / name).glob("*.ipynb"))
     if len(notebooks) != 1:
         raise SystemExit(f"{source_dir} must hold exactly one notebook (found {len(notebooks)})")
@@ -173,7 +173,7 @@ def prepare(assignment: str, course_root: Path, workdir: Path, db_url: str | Non
         if unknown:
             raise SystemExit(f"{spec_path}: parts {sorted(unknown)} are not test cells of {notebooks[0].name}")
     return Assignment(name, source_dir, source_nb, release_nb, notebooks[0].name, parts, checks, spec_path, course,
-                      db_url)
+                      db_url or "")
 
 
 def read_notebook(path: Path, raw: bytes | None = None) -> tuple[dict | None, str | None]:

@@ -78,7 +78,7 @@ def _sandbox(environment: Environment, limits: Limits) -> Sandbox:
 
 
 def _start_next(environment: Environment, limits: Limits) -> None:
-    """Boot the next task's kernel now, while the worker reports and fetches its next task."""
+    """Boot the next notebook's kernel now, while this one is graded (as a one-machine run does)."""
     if getattr(_AHEAD, "sandbox", None) is None:
         _AHEAD.sandbox = Sandbox(environment, limits)
         _WAITING.add(_AHEAD.sandbox)
@@ -86,7 +86,9 @@ def _start_next(environment: Environment, limits: Limits) -> None:
 
 def _run(attempt: Attempt, environment: Environment, limits: Limits) -> None:
     cells = [c.source for c in attempt.plan.cells]
-    finish_attempt(attempt, *run_job(_sandbox(environment, limits), cells))
+    sandbox = _sandbox(environment, limits)
+    _start_next(environment, limits)
+    finish_attempt(attempt, *run_job(sandbox, cells))
 
 
 def reference_task(a: Assignment, limits: Limits, isolate: bool) -> dict:
@@ -123,9 +125,7 @@ def grade_task(a: Assignment, sub: Submission, reference: dict, limits: Limits, 
         attempts.append(attempt)
     for attempt in attempts:
         score(a, attempt, reference, limits)
-    row = row_for(a, sub, attempts)
-    _start_next(environment, limits)
-    return _record(a, row, db_url)
+    return _record(a, row_for(a, sub, attempts), db_url)
 
 
 def _record(a: Assignment, row: Row, db_url: str) -> Row:
@@ -155,17 +155,26 @@ def client_for(scheduler: str | None = None, workers: int | None = None):
         return Client(scheduler, timeout="30s")
 
     cluster = LocalCluster(n_workers=max(1, workers or os.cpu_count() or 1), threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=40)
+                           dashboard_address="127.0.0.1:0", silence_logs=40)
     client = Client(cluster)
     client._l2course_cluster = cluster
     return client
 
 
 def close_client(client) -> None:
+    """Close the client, and the local cluster it started (its shutdown chatter kept out of the output)."""
+    import logging
+
     cluster = getattr(client, "_l2course_cluster", None)
-    client.close()
-    if cluster is not None:
-        cluster.close()
+    logger = logging.getLogger("distributed")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    finally:
+        logger.setLevel(level)
 
 
 def grade_distributed(assignment: str, submissions: Path, out: Path, db_url: str, client=None,
@@ -225,7 +234,7 @@ def _run_tasks(client, a, subs, limits, isolate, db_url, say, quiet, on_row) -> 
 
     nworkers = len(client.scheduler_info().get("workers", {}))
     say(f"grading {len(subs)} submissions of {a.name} as Dask tasks on {nworkers} workers at "
-        f"{client.scheduler.address}, gradebook {_redacted(db_url)}")
+        f"{client.scheduler.address} (dashboard {client.dashboard_link}), gradebook {_redacted(db_url)}")
     # The assignment and the reference values are task results, not scattered data: if the worker holding
     # them dies, the scheduler recomputes them.
     token = os.urandom(4).hex()

@@ -154,12 +154,22 @@ def write_summary(a, rows, out: Path, environment) -> None:
     page = (f"<!doctype html><meta charset='utf-8'><title>{a.name}: grading summary</title>"
             f"<h1>{html.escape(a.name)}: grading summary</h1>"
             f"<p><b>{html.escape(warning)}</b></p>"
+            f"<p>Gradebook: {html.escape(gradebook_label(a))}</p>"
             f"<p>{len(rows)} submissions received; "
             + ", ".join(f"{n} {html.escape(s)}" for s, n in sorted(counts.items())) + "</p>"
             "<img src='histograms.png' alt='score histogram per question'>"
             "<table border='1' cellpadding='4'><tr><th>student</th><th>total</th><th>status</th><th>reason</th></tr>"
             + "".join(lines) + "</table>")
     atomic_write(out / "summary.html", page.encode("utf-8"))
+
+
+def gradebook_label(a) -> str:
+    """Where the scores went, with any password hidden."""
+    from .gradebook import redact
+
+    if a.db_url:
+        return redact(a.db_url)
+    return "gradebook.db (SQLite, next to this page)"
 
 
 def write_all(a, rows, out: Path, environment, feedback: bool = True, db_url: str | None = None,
