@@ -1,10 +1,10 @@
 """Grading past one machine: a real PostgreSQL gradebook, and Dask distributed workers writing into it.
 
-A throwaway PostgreSQL server (tests/pgserver.py) holds two gradebooks. The same 40 submissions of the fixture
-assignment ``fx`` are graded once on this process (``grade``) and once as 40 Dask tasks on a local cluster of
-2 worker processes (``grade_distributed``); ten rows into the distributed run, the test kills (SIGKILL) a
-worker that is grading. Expected scores come from the cell metadata and the kind of each submission, never
-from the grader's output.
+A throwaway PostgreSQL server (tests/pgserver.py) holds the gradebooks. The same 40 submissions of the fixture
+assignment ``fx`` are graded once on this process (``grade``) and once as 40 Dask tasks on a cluster of 2 worker
+processes started with the ``dask scheduler`` / ``dask worker`` commands the README gives
+(``grade_distributed``); ten rows into the distributed run, the test kills (SIGKILL) a worker that is grading.
+Expected scores come from the cell metadata and the kind of each submission, never from the grader's output.
 """
 
 from __future__ import annotations
@@ -84,12 +84,38 @@ def single(pg, submissions, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    from l2course.grading.distributed import client_for, close_client
+def cluster(tmp_path_factory):
+    """A Dask cluster started the way the README tells instructors: ``dask scheduler``, then
+    ``dask worker tcp://… --nworkers 2 --nthreads 1`` (each worker under a nanny that restarts it)."""
+    import subprocess
+    import sys
 
-    client = client_for(workers=2)
-    yield client
-    close_client(client)
+    from distributed import Client
+
+    bin_dir = Path(sys.executable).parent
+    folder = tmp_path_factory.mktemp("dask")
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    log = open(folder / "dask.log", "w")  # noqa: SIM115 -- closed below
+    scheduler = subprocess.Popen([bin_dir / "dask", "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                  "--dashboard-address", "127.0.0.1:0"], stdout=log, stderr=log, cwd=folder)
+    workers = subprocess.Popen([bin_dir / "dask", "worker", address, "--nworkers", "2", "--nthreads", "1"],
+                               stdout=log, stderr=log, cwd=folder)
+    try:
+        client = Client(address, timeout="60s")
+        client.wait_for_workers(2, timeout=120)
+        client.log_path = folder / "dask.log"
+        yield client
+        client.close()
+    finally:
+        for process in (workers, scheduler):
+            process.terminate()
+        for process in (workers, scheduler):
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        log.close()
 
 
 def kill_a_busy_worker(client, state: dict) -> None:
@@ -164,6 +190,20 @@ def test_postgresql_gradebook_holds_every_row_once(run, request):
     assert result["url"].startswith("postgresql://")
     assert submission_counts(result["url"]) == (N_SUBMISSIONS, N_SUBMISSIONS, N_SUBMISSIONS * len(POINTS))
     assert scores(result["url"], "fx") == expected_totals()
+
+
+def test_nbgrader_export_reads_the_shared_gradebook(distributed, tmp_path):
+    """nbgrader's own tools work on the PostgreSQL gradebook the workers wrote."""
+    import csv
+
+    from course import nbgrader
+
+    nbgrader("export", f"--CourseDirectory.db_url={distributed['url']}", "--CourseDirectory.course_id=l2-loss",
+             "--to", str(tmp_path / "export.csv"), cwd=tmp_path)
+    with open(tmp_path / "export.csv", newline="") as handle:
+        exported = {row["student_id"]: float(row["score"]) for row in csv.DictReader(handle)
+                    if row["assignment"] == "fx"}
+    assert exported == expected_totals()
 
 
 def test_killed_worker_lost_nothing(distributed, cluster):
@@ -310,6 +350,35 @@ def test_command_line_explains_what_distributed_grading_needs(argv, fragment, tm
         main([str(FIXTURE), str(tmp_path), "--out", str(tmp_path / "out"), "--course", str(ROOT), *argv])
     assert fragment in str(stop.value)
     assert not (tmp_path / "out" / "grades.csv").exists()
+
+
+def test_command_line_on_the_cluster_started_as_the_readme_says(pg, submissions, cluster, distributed, tmp_path):
+    """``python -m l2course.grade … --db-url … --scheduler tcp://…`` in its own process, on the same cluster
+    (after its killed worker came back)."""
+    import csv
+    import subprocess
+    import sys
+
+    from l2course.grading.gradebook import scores
+
+    folder = tmp_path / "some"
+    for student in ("s00", "s01", "s02", "s03", "s04"):  # one of each kind
+        (folder / student).mkdir(parents=True)
+        (folder / student / "fx.ipynb").write_bytes((submissions / student / "fx.ipynb").read_bytes())
+    cluster.wait_for_workers(2, timeout=60)
+    address = cluster.scheduler.address
+    url = pg.createdb("command_line")
+    result = subprocess.run(
+        [sys.executable, "-m", "l2course.grade", str(FIXTURE), str(folder), "--out", str(tmp_path / "out"),
+         "--course", str(ROOT), "--db-url", url, "--scheduler", address, "--cell-timeout", "60"],
+        capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:] + cluster.log_path.read_text()[-3000:]
+    assert "on 2 workers at " + address in result.stderr
+    with open(tmp_path / "out" / "grades.csv", newline="") as handle:
+        totals = {row["student"]: float(row["total"]) for row in csv.DictReader(handle)}
+    expected = {s: t for s, t in expected_totals().items() if s in totals}
+    assert totals == expected and len(totals) == 5
+    assert scores(url, "fx") == expected
 
 
 def test_readme_tells_instructors_how_to_grade_on_several_machines():
