@@ -12,14 +12,19 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
 
+import cloudpickle
 import pytest
 from course import ROOT
 from pgserver import INSTALL_HINT, free_port, postgres_bin, throwaway_postgres
 from test_grading_hostile import FIXTURE, FULL, POINTS, WRONG_SQ, release_of, solution, with_cell
+
+# The functions this module sends to the scheduler and workers (started elsewhere) travel by value.
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 N_SUBMISSIONS = 40
 # generous: the grading here competes with the rest of the suite for two cores
@@ -88,7 +93,6 @@ def cluster(tmp_path_factory):
     """A Dask cluster started the way the README tells instructors: ``dask scheduler``, then
     ``dask worker tcp://… --nworkers 2 --nthreads 1`` (each worker under a nanny that restarts it)."""
     import subprocess
-    import sys
 
     from distributed import Client
 
@@ -106,7 +110,7 @@ def cluster(tmp_path_factory):
         client.wait_for_workers(2, timeout=120)
         client.log_path = folder / "dask.log"
         yield client
-        client.close()
+        client.shutdown()  # scheduler and workers stop at once (a terminated worker waits to close gracefully)
     finally:
         for process in (workers, scheduler):
             process.terminate()
@@ -216,6 +220,8 @@ def test_killed_worker_lost_nothing(distributed, cluster):
         assert row.total == expected_totals()[student], f"{student} was retried with a different score"
     cluster.wait_for_workers(2, timeout=60)  # the nanny restarted the killed worker
     assert killed["pid"] not in cluster.run(os.getpid).values()
+    print(f"killed worker pid {killed['pid']} holding {len(lost)} grading task(s) {sorted(lost)}: each was "
+          "re-run on a live worker and scored as expected; 2 workers again after the nanny's restart")
 
 
 def test_rewriting_rows_concurrently_never_duplicates(distributed):
@@ -253,14 +259,11 @@ def executing(dask_worker) -> list[str]:
     return [str(key) for key, task in dask_worker.state.tasks.items() if task.state == "executing"]
 
 
-def test_task_given_up_after_its_workers_die_is_reported(pg, tmp_path):
+def test_task_given_up_after_its_workers_die_is_reported(pg, cluster, distributed, tmp_path):
     """With ``allowed-failures`` 0 the first death of a grading worker makes the scheduler give up every task
     that worker held: their rows say so and ask for a re-run, the other submissions are graded, and the gradebook
     still has a row for every student."""
-    import dask
-    import distributed  # noqa: F401 -- loads its configuration defaults before they are changed
-
-    from l2course.grading.distributed import client_for, close_client, grade_distributed
+    from l2course.grading.distributed import grade_distributed
     from l2course.grading.gradebook import scores
 
     sol = solution()
@@ -272,28 +275,33 @@ def test_task_given_up_after_its_workers_die_is_reported(pg, tmp_path):
         (folder / student / "fx.ipynb").write_text(json.dumps(nb))
     url = pg.createdb("given_up")
     killed: dict = {}
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
-        client = client_for(workers=2)
-    try:
-        def watch():
-            pids = client.run(os.getpid)
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline and not killed:
-                for address, keys in client.run(executing).items():
-                    if any("-slow-" in key for key in keys):
-                        time.sleep(1.0)  # well inside the 30 s sleep
-                        killed["pid"] = pids[address]
-                        os.kill(pids[address], signal.SIGKILL)
-                        return
-                time.sleep(0.1)
+    cluster.wait_for_workers(2, timeout=60)
+    pids = cluster.run(os.getpid)
 
+    def watch():
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not killed:
+            for address, keys in cluster.run(executing).items():
+                if any("-slow-" in key for key in keys):
+                    time.sleep(1.0)  # well inside the 30 s sleep
+                    killed["pid"] = pids[address]
+                    os.kill(pids[address], signal.SIGKILL)
+                    return
+            time.sleep(0.1)
+
+    def set_allowed_failures(value, dask_scheduler=None):
+        previous, dask_scheduler.allowed_failures = dask_scheduler.allowed_failures, value
+        return previous
+
+    default = cluster.run_on_scheduler(set_allowed_failures, 0)
+    try:
         watcher = threading.Thread(target=watch)
         watcher.start()
-        rows = {r.student: r for r in grade_distributed(str(FIXTURE), folder, tmp_path / "out", url, client=client,
+        rows = {r.student: r for r in grade_distributed(str(FIXTURE), folder, tmp_path / "out", url, client=cluster,
                                                           limits=limits(), course_root=ROOT, quiet=True)}
         watcher.join()
     finally:
-        close_client(client)
+        cluster.run_on_scheduler(set_allowed_failures, default)
     assert killed, "the slow submission's worker was killed while executing it"
     assert rows["slow"].status == "grader-error" and rows["slow"].total == 0
     for student, row in rows.items():
@@ -357,7 +365,6 @@ def test_command_line_on_the_cluster_started_as_the_readme_says(pg, submissions,
     (after its killed worker came back)."""
     import csv
     import subprocess
-    import sys
 
     from l2course.grading.gradebook import scores
 
