@@ -37,6 +37,10 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@# jsonschema imports rfc3987-syntax when it is present and builds a grammar (1.4-1.7 s in every process that
+	@# imports nbformat: each nbgrader command, nbval worker and book build). Nothing here validates IRI formats;
+	@# it comes only through an optional extra (jsonschema[format-nongpl] of jupyter-events), so it is removed.
+	$(BIN)/python -m pip uninstall --quiet --yes rfc3987-syntax
 	@# Build matplotlib's font cache now, not inside a notebook's first output.
 	$(BIN)/python -c "import matplotlib.pyplot"
 	touch $@
