@@ -16,6 +16,7 @@ says so (``grader-error``), and the rest of the batch goes on.
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import shutil
 import socket
@@ -39,6 +40,7 @@ from .core import (
     run_job,
     score,
 )
+from .gradebook import redact
 from .sandbox import Environment, Limits, Sandbox
 
 # ---------------------------------------------------------------------------------------------- worker side
@@ -95,7 +97,7 @@ def reference_task(a: Assignment, limits: Limits, isolate: bool) -> dict:
     """Run the solution notebook once and return the reference value of every probe."""
     environment = _environment(isolate)
     path = Path(a.notebook_name)
-    attempt = plan_attempt(a, path, text=_json_bytes(a.source_nb))
+    attempt = plan_attempt(a, path, text=json.dumps(a.source_nb).encode("utf-8"))
     _run(attempt, environment, limits)
     try:
         return reference_values(a, attempt)
@@ -133,12 +135,6 @@ def _record(a: Assignment, row: Row, db_url: str) -> Row:
 
     record(db_url, a.name, Path(a.notebook_name).stem, [p.grade_id for p in a.parts], [row])
     return row
-
-
-def _json_bytes(nb: dict) -> bytes:
-    import json
-
-    return json.dumps(nb).encode("utf-8")
 
 
 def _identity(x):
@@ -188,7 +184,7 @@ def grade_distributed(assignment: str, submissions: Path, out: Path, db_url: str
     """
 
     from . import report
-    from .gradebook import check_url, is_server_url, redact
+    from .gradebook import check_url, is_server_url
 
     if not is_server_url(db_url):
         raise SystemExit("distributed grading needs a database server that every worker can write to: "
@@ -234,7 +230,7 @@ def _run_tasks(client, a, subs, limits, isolate, db_url, say, quiet, on_row) -> 
 
     nworkers = len(client.scheduler_info().get("workers", {}))
     say(f"grading {len(subs)} submissions of {a.name} as Dask tasks on {nworkers} workers at "
-        f"{client.scheduler.address} (dashboard {client.dashboard_link}), gradebook {_redacted(db_url)}")
+        f"{client.scheduler.address} (dashboard {client.dashboard_link}), gradebook {redact(db_url)}")
     # The assignment and the reference values are task results, not scattered data: if the worker holding
     # them dies, the scheduler recomputes them.
     token = os.urandom(4).hex()
@@ -266,12 +262,6 @@ def _run_tasks(client, a, subs, limits, isolate, db_url, say, quiet, on_row) -> 
         if on_row is not None:
             on_row(row, len(rows), len(subs))
     return [rows[s.student] for s in subs], unrecorded
-
-
-def _redacted(db_url: str) -> str:
-    from .gradebook import redact
-
-    return redact(db_url)
 
 
 class _Coordinator:
