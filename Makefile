@@ -75,7 +75,7 @@ book-render: $(STAMP) $(MATHJAX)
 
 # Every page of the built site in the system Chromium, with the network blocked (screenshots: _build/screenshots).
 site-test: $(STAMP)
-	$(BIN)/pytest tests/site
+	$(BIN)/pytest -rs tests/site
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/execute_notebooks.py

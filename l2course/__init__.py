@@ -22,6 +22,7 @@ from .plots import (
     plot_residuals,
     use_style,
 )
+from .printing import agree, value_or_bound
 
 __version__ = "0.1.0"
 
@@ -54,6 +55,9 @@ __all__ = [
     "robust",
     "regularization",
     "classification",
+    # printing numbers that are facts, not round-off
+    "agree",
+    "value_or_bound",
     # plots
     "plots",
     "PALETTE",
