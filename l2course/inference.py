@@ -12,7 +12,8 @@ random quantity (the design ``X`` fixed, the noise random) and needs:
 * :func:`linear_unbiased_estimator` -- other unbiased linear estimators ``(M.T A)^-1 M.T``, to compare with
   least squares (the Gauss-Markov theorem);
 * :func:`simulate_estimates` -- seeded repeated samples of an estimator under Gaussian, uniform or Laplace
-  noise, and :func:`sample_covariance_se`, the Monte-Carlo standard error of a simulated covariance;
+  noise, :func:`simulate_intervals` -- the t intervals of every replication, and
+  :func:`sample_covariance_se`, the Monte-Carlo standard error of a simulated covariance;
 * :func:`leverage` and :func:`influence` -- the hat values ``h_ii``, studentized residuals and Cook's distance
   (:class:`Influence`);
 * :func:`plot_confidence_intervals` and :func:`plot_cooks_distance` -- the two pictures of the chapter that
@@ -36,6 +37,7 @@ __all__ = [
     "fit_ols_inference",
     "linear_unbiased_estimator",
     "simulate_estimates",
+    "simulate_intervals",
     "sample_covariance_se",
     "leverage",
     "Influence",
@@ -432,6 +434,65 @@ def simulate_estimates(X, theta, *, noise_var, n_rep, seed=0, fit_intercept=True
     eps = _noise(rng, noise, 1.0, (n_rep, n)) * scale
     Y = A @ theta + eps  # one replication per row
     return Y @ C.T
+
+
+def simulate_intervals(X, theta, *, noise_var, n_rep, level=0.95, seed=0, fit_intercept=True,
+                       noise="gaussian"):
+    """The t confidence intervals of :meth:`OLSInference.conf_int` in repeated samples from a fixed design.
+
+    Replication ``k`` draws ``y = A theta + eps`` (errors as in :func:`simulate_estimates`), fits least
+    squares, estimates the noise by ``SSE / (n - p)`` and forms ``coef -/+ t_{n-p, (1+level)/2} stderr``:
+    the same numbers as ``fit_ols_inference(X, y).conf_int(level)``, for all replications at once.
+
+    Parameters
+    ----------
+    X : array_like of shape (n, d)
+    theta : array_like of shape (p,)
+        True coefficients, the intercept last.
+    noise_var : float
+        Error variance, > 0.
+    n_rep : int
+        Number of replications, >= 2.
+    level : float, default 0.95
+    seed : int, default 0
+    fit_intercept : bool, default True
+    noise : {"gaussian", "uniform", "laplace"}, default "gaussian"
+
+    Returns
+    -------
+    numpy.ndarray of shape (n_rep, p, 2)
+        Lower and upper ends for every replication and coefficient. The coverage of coefficient ``j`` is
+        ``np.mean((lo[:, j] <= theta[j]) & (theta[j] <= hi[:, j]))``.
+
+    Examples
+    --------
+    >>> X = np.linspace(0, 1, 8).reshape(-1, 1)
+    >>> ci = simulate_intervals(X, [2.0, 1.0], noise_var=0.25, n_rep=2000, seed=1)
+    >>> covered = (ci[..., 0] <= [2.0, 1.0]) & ([2.0, 1.0] <= ci[..., 1])
+    >>> ci.shape, bool(np.all(np.abs(covered.mean(axis=0) - 0.95) < 0.02))
+    ((2000, 2, 2), True)
+    """
+    from scipy import stats
+
+    level = as_scalar(level, "level", minimum=0, strict=True)
+    if level >= 1:
+        raise ValueError(f"level must be strictly between 0 and 1; got {level!r}")
+    A = design(X, fit_intercept=fit_intercept)
+    n, p = A.shape
+    if n <= p:
+        raise ValueError(f"X has {n} rows and {p} coefficients: n - p must be >= 1 to estimate the noise")
+    coef = simulate_estimates(X, theta, noise_var=noise_var, n_rep=n_rep, seed=seed,
+                              fit_intercept=fit_intercept, noise=noise)
+    # the same draws again, for the residuals (simulate_estimates is seeded)
+    rng = np.random.default_rng(seed)
+    eps = _noise(rng, noise, 1.0, (n_rep, n)) * np.sqrt(noise_var)
+    Y = A @ as_array(theta, "theta", ndim=1) + eps
+    residual = Y - coef @ A.T
+    s2 = np.sum(residual**2, axis=1) / (n - p)
+    _, s, Vt = _full_rank_svd(A)
+    gram_inv_diag = np.sum((Vt.T / s) ** 2, axis=1)
+    half = stats.t.ppf(0.5 + level / 2, n - p) * np.sqrt(s2[:, None] * gram_inv_diag)
+    return np.stack([coef - half, coef + half], axis=-1)
 
 
 def sample_covariance_se(cov, n_rep):

@@ -280,3 +280,16 @@ def test_plots_draw_what_they_say():
     plt.close(ax.figure)
     with pytest.raises(ValueError, match="lower <= upper"):
         inf.plot_confidence_intervals([[2.0, 1.0]], 1.0)
+
+
+def test_simulated_intervals_are_those_of_fit_ols_inference_on_the_same_draws():
+    pytest.importorskip("scipy")
+    X, _ = random_problem(13, n=12, d=2)
+    theta = np.array([1.0, -0.5, 2.0])
+    ci = inf.simulate_intervals(X, theta, noise_var=0.5, n_rep=6, level=0.9, seed=4, noise="laplace")
+    A = inf.design(X)
+    # Laplace with scale g has variance 2 g^2: g = 0.5 gives the variance 0.5
+    eps = np.random.default_rng(4).laplace(0.0, 0.5, (6, 12))
+    for k in range(6):
+        ref = inf.fit_ols_inference(X, A @ theta + eps[k]).conf_int(0.9)
+        assert np.allclose(ci[k], ref, rtol=1e-9, atol=1e-12)
