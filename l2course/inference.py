@@ -694,7 +694,7 @@ def plot_confidence_intervals(intervals, truth, *, ax=None, label="coefficient")
     ax.axvline(truth, color=PALETTE["neutral"], linestyle="--", linewidth=1.2, label="true value")
     ax.set_xlabel(label)
     ax.set_ylabel("replication")
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, fontsize=8)
     return ax
 
 
