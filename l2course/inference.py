@@ -577,6 +577,14 @@ class Influence(NamedTuple):
         Gaussian errors.
     cooks_distance : numpy.ndarray of shape (n,)
         ``D_i = r_i**2 h_ii / (p s**2 (1 - h_ii)**2)``.
+
+    Examples
+    --------
+    The line through these points is ``1.2 x - 0.2`` (``S_xy = 12``, ``S_xx = 10``):
+
+    >>> out = influence([[0.0], [1.0], [2.0], [3.0], [4.0]], [0.0, 1.0, 2.0, 3.0, 5.0])
+    >>> (out.residual.round(2) + 0.0).tolist(), round(float(out.leverage.sum()), 12)
+    ([0.2, 0.0, -0.2, -0.4, 0.4], 2.0)
     """
 
     leverage: np.ndarray

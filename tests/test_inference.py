@@ -293,3 +293,13 @@ def test_simulated_intervals_are_those_of_fit_ols_inference_on_the_same_draws():
     for k in range(6):
         ref = inf.fit_ols_inference(X, A @ theta + eps[k]).conf_int(0.9)
         assert np.allclose(ci[k], ref, rtol=1e-9, atol=1e-12)
+
+
+def test_heteroscedastic_simulation_matches_the_sandwich_covariance():
+    X, _ = random_problem(14, n=15, d=1)
+    v = np.linspace(0.1, 3.0, 15)
+    est = inf.simulate_estimates(X, [1.0, 0.5], noise_var=1.0, n_rep=6000, seed=2, error_var=v)
+    cov = inf.estimator_covariance(np.linalg.pinv(inf.design(X)), v)
+    assert np.all(np.abs(np.cov(est.T) - cov) < 4 * inf.sample_covariance_se(cov, 6000))
+    with pytest.raises(ValueError, match="error_var"):
+        inf.simulate_estimates(X, [1.0, 0.5], noise_var=1.0, n_rep=3, error_var=-v)
