@@ -78,8 +78,15 @@ pdf: $(STAMP)
 publish-setting: $(STAMP)
 	$(BIN)/python tools/course_publish.py --write
 
-# Every page of the built site in the system Chromium, with the network blocked (screenshots: _build/screenshots).
-site-test: $(STAMP)
+# axe-core for the accessibility tests, from npm (pinned in tests/site/package-lock.json; not committed).
+AXE := tests/site/node_modules/axe-core/axe.min.js
+$(AXE): tests/site/package.json tests/site/package-lock.json
+	cd tests/site && npm ci --no-audit --no-fund --silent
+	touch $@
+
+# Every page of the built site in the system Chromium, with the network blocked (screenshots:
+# _build/screenshots; axe-core's findings: _build/axe).
+site-test: $(STAMP) $(AXE)
 	$(BIN)/pytest tests/site
 
 notebooks: $(STAMP)
