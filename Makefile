@@ -72,7 +72,7 @@ book-render: $(STAMP)
 pdf: $(STAMP)
 	$(BIN)/python tools/book_config.py --render-only _build/.config-render.yml
 	$(BIN)/jupyter-book build . -W -n --keep-going --builder singlehtml --config _build/.config-render.yml
-	$(BIN)/python tools/print_pdf.py _build/singlehtml/index.html _build/pdf/l2-loss.pdf
+	$(BIN)/python tools/print_pdf.py _build/singlehtml/intro.html _build/pdf/l2-loss.pdf
 
 # After editing publish.yml: the install cell of every chapter notebook, from the setting (tests check it).
 publish-setting: $(STAMP)

@@ -14,6 +14,10 @@
   - matplotlib's HTML animation has a frame slider with no label (WCAG 4.1.2): it gets one.
 
   The theme's own buttons are named by ``_static/course.js``; link contrast is fixed in ``_static/course.css``.
+- The single-page build (``make pdf``): sphinx-exercise registers HTML writers for the ``singlehtml``
+  builder, so Sphinx looks up every node's writer there and finds none for sphinx-proof's theorems and
+  definitions ("unknown node type: definition_node"). The ``html`` writers are used for nodes that have no
+  ``singlehtml`` one.
 """
 
 from __future__ import annotations
@@ -61,6 +65,14 @@ def _fix_page(app, pagename, templatename, context, doctree) -> None:
         context["body"] = fix_body(context["body"])
 
 
+def _singlehtml_uses_html_writers(app) -> None:
+    handlers = app.registry.translation_handlers
+    if app.builder.name == "singlehtml" and "singlehtml" in handlers:
+        for node, writers in handlers.get("html", {}).items():
+            handlers["singlehtml"].setdefault(node, writers)
+
+
 def setup(app) -> dict:
+    app.connect("builder-inited", _singlehtml_uses_html_writers)
     app.connect("html-page-context", _fix_page, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
