@@ -10,8 +10,9 @@ from __future__ import annotations
 import sys
 
 import pytest
+from browsing import CLIPPED_MATH, block_external, wait_for_math
 from sitepaths import ROOT
-from test_site import PAGES, block_external, wait_for_math
+from test_site import PAGES
 
 sys.path.insert(0, str(ROOT / "tests"))
 from test_notebook_layout import PENDING_SPLIT  # noqa: E402
@@ -28,36 +29,17 @@ CHAPTER_PAGES = [
     if name.startswith("chapters/")
 ]
 
-SCROLLING_CODE = """() => [...document.querySelectorAll('article.bd-article div.cell_input pre')]
-    .filter(pre => pre.offsetParent !== null && pre.scrollWidth > pre.clientWidth + 1)
-    .map(pre => pre.textContent.split('\\n').find(l => l.length > 79) || pre.textContent.slice(0, 60))"""
-
-CLIPPED_MATH = """() => [...document.querySelectorAll('article.bd-article div.math')]
-    .filter(box => {
-        const formula = box.querySelector('mjx-container');
-        if (!formula) return false;
-        const wide = formula.scrollWidth > box.clientWidth + 1 || box.scrollWidth > box.clientWidth + 1;
-        const scrolls = [box, formula].some(e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX));
-        return wide && !scrolls;
-    })
-    .map(box => box.textContent.slice(0, 60))"""
-
-
 @pytest.mark.parametrize("name", CHAPTER_PAGES)
-def test_no_visible_code_cell_scrolls_sideways(name, page, base_url):
-    block_external(page, base_url, [])
-    page.goto(f"{base_url}/{name}.html", wait_until="load")
-    assert page.locator("article.bd-article div.cell_input pre").count() > 0, f"{name} shows no code cell"
-    scrolling = page.evaluate(SCROLLING_CODE)
+def test_no_visible_code_cell_scrolls_sideways(name, page_facts):
+    facts = page_facts(name)
+    assert facts["visible_code"] > 0, f"{name} shows no code cell"
+    scrolling = facts["scrolling_code"]
     assert not scrolling, f"{len(scrolling)} code cells scroll sideways on {name}, e.g. {scrolling[:2]}"
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_wide_display_math_scrolls_instead_of_being_clipped(name, page, base_url):
-    block_external(page, base_url, [])
-    page.goto(f"{base_url}/{name}.html", wait_until="load")
-    wait_for_math(page)
-    clipped = page.evaluate(CLIPPED_MATH)
+def test_wide_display_math_scrolls_instead_of_being_clipped(name, page_facts):
+    clipped = page_facts(name)["clipped_math"]
     assert not clipped, f"display formulas clipped on {name}: {clipped[:2]}"
 
 

@@ -16,7 +16,8 @@ from urllib.parse import unquote, urldefrag, urlparse
 
 import pytest
 import yaml
-from sitepaths import ROOT, SCREENSHOTS
+from browsing import block_external, wait_for_math  # noqa: F401 (used by other test files too)
+from sitepaths import ROOT
 
 MAX_PAGE_BYTES = 3 * 1024 * 1024
 
@@ -57,76 +58,28 @@ def parse(path: Path) -> _Collector:
     return collector
 
 
-def block_external(page, base_url, attempts):
-    def route(route):
-        if route.request.url.startswith(base_url) or route.request.url.startswith("data:"):
-            route.continue_()
-        else:
-            attempts.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", route)
-
-
-def wait_for_math(page) -> None:
-    """Wait until MathJax has typeset the page (Sphinx loads MathJax only on pages that have math)."""
-    if page.locator("script[src*='mathjax']").count():
-        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=30_000)
-        page.evaluate("() => MathJax.startup.promise")
-    else:
-        assert page.locator(".math").count() == 0, "the page has formulas but does not load MathJax"
-
-
 @pytest.mark.parametrize("name", PAGES)
-def test_page_renders_offline(name, page, base_url, site):
-    # Every page is a first load: each test gets a fresh browser context (no saved theme mode, no cache).
-    attempts: list[str] = []
-    block_external(page, base_url, attempts)
-    page.goto(f"{base_url}/{name}.html", wait_until="load")
-    wait_for_math(page)
+def test_page_renders_offline(name, page_facts):
+    # A first load in a fresh browser context (no saved theme mode, no cache); see browsing.visit.
+    facts = page_facts(name)
+    assert facts["math_loaded"], f"{name} has formulas but does not load MathJax"
+    assert not facts["raw_math"], f"formulas left untypeset on {name}: {facts['raw_math'][:3]}"
+    assert facts["leftover_tex"] == 0, f"raw TeX delimiters visible on {name}"
 
-    raw_math = page.evaluate(
-        """() => [...document.querySelectorAll('.math')]
-                 .filter(el => !el.querySelector('mjx-container'))
-                 .map(el => el.textContent.slice(0, 60))"""
-    )
-    assert not raw_math, f"formulas left untypeset on {name}: {raw_math[:3]}"
-    leftover = page.evaluate(
-        """() => { const main = document.querySelector('article.bd-article').cloneNode(true);
-                   main.querySelectorAll('pre, code, script, mjx-container, .MathJax').forEach(e => e.remove());
-                   return (main.innerText.match(/\\\\\\(|\\\\\\)|\\$\\$|\\\\begin\\{/g) || []).length; }"""
-    )
-    assert leftover == 0, f"raw TeX delimiters visible on {name}"
-
-    images = page.evaluate(
-        """() => [...document.querySelectorAll('article.bd-article img')].map(img => ({
-                 src: img.getAttribute('src'), loaded: img.complete && img.naturalWidth > 0,
-                 alt: (img.getAttribute('alt') || '').trim()}))"""
-    )
+    images = facts["images"]
     broken = [img["src"][:80] for img in images if not img["loaded"]]
     assert not broken, f"images that did not load on {name}: {broken}"
     undescribed = [img["src"][:80] for img in images if not img["alt"]]
     assert not undescribed, f"images without alt text on {name}: {undescribed}"
-    uncaptioned = page.evaluate(
-        "() => [...document.querySelectorAll('article.bd-article figure')]"
-        ".filter(f => !f.querySelector('figcaption')).length"
-    )
-    assert uncaptioned == 0, f"{uncaptioned} figure(s) without a caption on {name}"
+    assert facts["uncaptioned"] == 0, f"{facts['uncaptioned']} figure(s) without a caption on {name}"
 
-    levels = page.evaluate(
-        "() => [...document.querySelectorAll('article.bd-article :is(h1, h2, h3, h4, h5, h6)')]"
-        ".map(h => Number(h.tagName[1]))"
-    )
+    levels = facts["headings"]
     assert levels and levels[0] == 1 and levels.count(1) == 1, f"{name} needs exactly one h1 first: {levels}"
     jumps = [(a, b) for a, b in zip(levels, levels[1:], strict=False) if b > a + 1]
     assert not jumps, f"heading levels skip on {name}: {jumps}"
 
-    page.wait_for_timeout(200)  # late scripts (search index, theme) log their errors after "load"
-    assert not page.console_errors, f"console errors on {name}: {page.console_errors[:3]}"
-    assert not attempts, f"{name} tried to reach the network: {sorted(set(attempts))[:3]}"
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name.replace('/', '__')}.png"), full_page=True)
+    assert not facts["console_errors"], f"console errors on {name}: {facts['console_errors'][:3]}"
+    assert not facts["network_attempts"], f"{name} tried to reach the network: {facts['network_attempts'][:3]}"
 
 
 @pytest.mark.parametrize("name", PAGES)
