@@ -295,8 +295,8 @@ def sgd(batch_grad, x0, n, *, lr, batch_size, n_epochs, seed=0):
 def finite_difference(f, x, *, h=1e-6, scheme="central"):
     """Finite-difference gradient of a scalar function, forward or central.
 
-    ``"forward"``: ``(f(x + h e_i) - f(x)) / h``, error O(h).
-    ``"central"``: ``(f(x + h e_i) - f(x - h e_i)) / (2 h)``, error O(h**2); it equals
+    ``"forward"``: ``(f(x + h u_i) - f(x)) / h``, error O(h).
+    ``"central"``: ``(f(x + h u_i) - f(x - h u_i)) / (2 h)``, error O(h**2); it equals
     :func:`l2course.numerical_gradient`. Both also suffer a round-off error of order
     ``eps * |f| / h``, so the total error is smallest at a moderate ``h`` (about ``1e-8`` forward,
     ``1e-5`` central, for well-scaled functions). The step divides by ``h`` as given.
