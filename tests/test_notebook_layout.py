@@ -19,9 +19,6 @@ from course import CHAPTER_NOTEBOOKS
 # Chapters whose split into teaching cells and collapsed check cells has not landed yet: their layout
 # assertions are expected to fail (xfail, not strict). Empty this list when the notebook rewrites land.
 PENDING_SPLIT = [
-    "01_what_is_l2_loss",
-    "02_loss_cost_conventions",
-    "03_derivatives_gradient_descent",
     "04_l2_vs_l1",
     "05a_ridge_regularization",
     "05b_gaussian_prior_weight_decay",
