@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 
 from course import ROOT, read_notebook
@@ -15,6 +16,7 @@ POINTS = {"p1_tests": 2.0, "p2_tests": 1.0, "p3_tests": 1.0}
 FULL = sum(POINTS.values())
 LIMITS = dict(cell_timeout=4.0, wall=8.0, memory_mb=512, max_output=200_000)
 
+HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.DOTALL)
 WRONG = {  # answer cell -> (wrong answer, the test cell it fails)
     "p1_answer": ("def sq(y, y_hat):\n    return abs(y - y_hat)\n", "p1_tests"),
     "p2_answer": ("total = 29.0\n", "p2_tests"),
@@ -27,11 +29,15 @@ def solution() -> dict:
 
 
 def with_answers(changed: list[str]) -> tuple[dict, float]:
-    """The solution with the listed answer cells wrong; (notebook, expected score)."""
+    """The solution with the listed answer cells wrong and, as in the release students get, the hidden tests
+    taken out of the test cells; (notebook, expected score)."""
     nb = copy.deepcopy(solution())
     lost = 0.0
     for cell in nb["cells"]:
         gid = cell["metadata"].get("nbgrader", {}).get("grade_id")
+        text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        if HIDDEN.search(text):
+            cell["source"] = HIDDEN.sub("", text)
         if gid in changed:
             cell["source"] = WRONG[gid][0]
             lost += POINTS[WRONG[gid][1]]

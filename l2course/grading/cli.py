@@ -70,6 +70,9 @@ def main(argv=None) -> int:
     else:
         rows = grade(args.assignment, args.submissions, out, jobs=args.jobs, db_url=args.db_url, **common)
     from .gradebook import redact
+    from .history import record_grading
+
+    record_grading(args.assignment, rows, out, args.db_url, args.course, "grade")  # issue 21: the run's record
 
     book = redact(args.db_url) if args.db_url else out / "gradebook.db"
     print(f"wrote {out / 'grades.csv'} ({len(rows)} rows), {out / 'summary.html'}, {out / 'feedback'}/; "
