@@ -168,4 +168,6 @@ def test_export_uses_the_final_score(late_class, tmp_path):
 
     grades = read_grades_csv(late_class["base"] / "out" / "grades_late.csv", "fx")
     assert grades.scores["cai"].points == pytest.approx(FULL * 0.8)
+    assert "late: " in grades.scores["cai"].reason and "20% of 4" in grades.scores["cai"].reason
+    assert "late: " not in grades.scores["ana"].reason, "no penalty, no late note in the LMS feedback"
     assert FIXTURE.name == "fx"

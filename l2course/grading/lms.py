@@ -69,8 +69,16 @@ def canvas_csv(joined: Joined, labels: dict[str, str] | None = None) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def _feedback(score) -> str:
-    return score.reason if score.status != "ok" and score.reason else ""
+def feedback_text(score) -> str:
+    """What the student reads in the LMS: the reason's parts about their work (failed parts with their hints,
+    "no submission", the late penalty), without the grader's notes to the instructor (NOT TAMPER-PROOF …).
+
+    >>> from l2course.grading.roster import Score
+    >>> feedback_text(Score(1, "not-tamper-proof", "NOT TAMPER-PROOF: q1 graded inside; q2_tests: wrong value"))
+    'q2_tests: wrong value'
+    """
+    parts = [p.strip() for p in (score.reason or "").split("; ")]
+    return "; ".join(p for p in parts if p and not p.startswith("NOT TAMPER-PROOF"))
 
 
 def moodle_csv(joined: Joined, labels: dict[str, str] | None = None) -> bytes:
@@ -85,7 +93,7 @@ def moodle_csv(joined: Joined, labels: dict[str, str] | None = None) -> bytes:
     for student, scores in joined.enrolled:
         cells = [student.lms_id, student.name, student.section]
         for a in joined.assignments:
-            cells += [fmt(scores[a.name].points), _feedback(scores[a.name])]
+            cells += [fmt(scores[a.name].points), feedback_text(scores[a.name])]
         w.writerow(cells)
     return buffer.getvalue().encode("utf-8")
 
@@ -100,7 +108,7 @@ def moodle_xml(joined: Joined, labels: dict[str, str] | None = None) -> bytes:
             ET.SubElement(result, "assignment").text = _label(labels, a.name)
             ET.SubElement(result, "student").text = student.lms_id
             ET.SubElement(result, "score").text = fmt(scores[a.name].points)
-            ET.SubElement(result, "feedback").text = _feedback(scores[a.name])
+            ET.SubElement(result, "feedback").text = feedback_text(scores[a.name])
     ET.indent(root)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8") + b"\n"
 

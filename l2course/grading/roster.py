@@ -132,7 +132,10 @@ def read_grades_csv(path: Path, assignment: str | None = None) -> AssignmentGrad
         grades = AssignmentGrades(name, 0.0)
         for row in reader:
             grades.max_score = max(grades.max_score, float(row["max"]))
-            grades.scores[norm(row["student"])] = Score(float(row[column]), row["status"], row["reason"])
+            reason = row["reason"]
+            if row.get("late_note") and float(row.get("penalty") or 0) > 0:
+                reason = "; ".join(filter(None, [reason, f"late: {row['late_note']}"]))
+            grades.scores[norm(row["student"])] = Score(float(row[column]), row["status"], reason)
     return grades
 
 
