@@ -171,3 +171,21 @@ def test_export_uses_the_final_score(late_class, tmp_path):
     assert "late: " in grades.scores["cai"].reason and "20% of 4" in grades.scores["cai"].reason
     assert "late: " not in grades.scores["ana"].reason, "no penalty, no late note in the LMS feedback"
     assert FIXTURE.name == "fx"
+
+
+def test_export_refuses_a_stale_late_file(late_class, tmp_path):
+    """After a regrade grades.csv changes; the penalties computed on the old scores must not reach the LMS."""
+    import shutil
+
+    from l2course.grading.term import _graded
+
+    folder = tmp_path / "fx"
+    shutil.copytree(late_class["base"] / "out", folder)
+    assert _graded(folder).scores["cai"].points == pytest.approx(FULL * 0.8)
+    text = (folder / "grades.csv").read_text().splitlines()
+    header = text[0].split(",")
+    cells = next(line for line in text if line.startswith("cai,")).split(",")
+    cells[header.index("total")] = "1"
+    (folder / "grades.csv").write_text("\n".join([*[t for t in text if not t.startswith("cai,")], ",".join(cells)]))
+    with pytest.raises(ValueError, match=r"does not match .*grades.csv \(regraded since\? cai\)"):
+        _graded(folder)

@@ -12,6 +12,7 @@ Commands (each ``--help`` says more):
 from __future__ import annotations
 
 import argparse
+import csv
 import sys
 from pathlib import Path
 
@@ -28,9 +29,29 @@ def _labels(pairs: list[str]) -> dict[str, str]:
     return labels
 
 
+def _graded(folder: Path):
+    """The assignment's grades: after the late penalty when ``late`` was run on these very scores."""
+    from .roster import read_grades_csv
+
+    graded = read_grades_csv(folder / "grades.csv", folder.name)
+    late = folder / "grades_late.csv"
+    if not late.is_file():
+        return graded
+    with_penalty = read_grades_csv(late, folder.name)
+    with open(late, newline="", encoding="utf-8") as handle:
+        raw = {row["student"]: float(row["total"]) for row in csv.DictReader(handle)}
+    stale = sorted(s for s, score in graded.scores.items() if raw.get(s) != score.points) + sorted(
+        set(raw) - set(graded.scores))
+    if stale:
+        raise ValueError(f"{late} does not match {folder / 'grades.csv'} (regraded since? {', '.join(stale[:5])}): "
+                         f"apply the late policy again (python -m l2course.grade late {folder.name} --results "
+                         f"{folder} --times …)")
+    return with_penalty
+
+
 def export(argv) -> int:
     from . import lms
-    from .roster import join, read_gradebook, read_grades_csv, read_roster
+    from .roster import join, read_gradebook, read_roster
 
     p = argparse.ArgumentParser(prog="python -m l2course.grade export",
                                 description="Write LMS grade files joined with the class roster.")
@@ -51,8 +72,7 @@ def export(argv) -> int:
         else:
             assignments = []
             for folder in args.results:
-                late = folder / "grades_late.csv"
-                assignments.append(read_grades_csv(late if late.is_file() else folder / "grades.csv", folder.name))
+                assignments.append(_graded(folder))
     except (OSError, ValueError) as exc:
         raise SystemExit(f"export: {exc}") from exc
     joined = join(roster, assignments)
