@@ -16,7 +16,9 @@ from pathlib import Path
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m l2course.grade", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m l2course.grade", description=__doc__.split("\n\n")[0],
+                                epilog="After grading: python -m l2course.grade export|late|similarity|regrade|history "
+                                       "--help (the instructor guide's page 'A term with the grader').")
     p.add_argument("assignment", help="e.g. 01_definition, or a path to an nbgrader source folder")
     p.add_argument("submissions", type=Path, help="folder of submissions or an LMS zip")
     p.add_argument("--out", type=Path, default=None, help="output folder (default .grading/results/ASSIGNMENT)")

@@ -181,7 +181,9 @@ def read_class(submissions: Path, assignment: str, release: Path, regexp: str | 
     given = answer_cells(release_nb)
     if not given:
         raise SystemExit(f"similarity: {release} has no answer cells (nbgrader solution cells)")
-    subs, _, tmp = collect(Path(submissions), assignment, regexp)
+    subs, notes, tmp = collect(Path(submissions), assignment, regexp)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
     code, skipped = {}, {}
     try:
         for sub in subs:

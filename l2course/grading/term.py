@@ -60,7 +60,8 @@ def export(argv) -> int:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--results", type=Path, nargs="+",
                      help="graded assignment folder(s) holding grades.csv (grades_late.csv is used when present)")
-    src.add_argument("--db-url", help="the whole gradebook: every assignment in it")
+    src.add_argument("--db-url", help="the whole gradebook: every assignment in it (the gradebook holds the "
+                                      "scores as graded: a late penalty is exported only from --results)")
     p.add_argument("--out", type=Path, required=True, help="folder for canvas.csv, moodle.csv, moodle.xml, …")
     p.add_argument("--item", action="append", default=[],
                    help="ASSIGNMENT=NAME: the LMS's column name / grade item ID number (repeatable)")
