@@ -164,3 +164,50 @@ def test_history_command_and_bad_student(term):
                           *term["common"]], cwd=ROOT, capture_output=True, text=True)
     assert bad.returncode != 0 and "nobody not in the history of fx" in bad.stderr
     assert solution()["cells"], "fixture readable"
+
+
+def test_history_in_the_postgresql_gradebook(term):
+    """With ``--db-url postgresql://…`` the history tables live beside nbgrader's in the same database: the runs
+    of this class, recorded there, read back the same (scores, hashes, stored notebooks), and nbgrader's own
+    tables are left as nbgrader made them."""
+    from types import SimpleNamespace
+
+    from nbgrader.api import Gradebook
+    from pgserver import throwaway_postgres
+    from sqlalchemy import create_engine, inspect
+
+    from l2course.grading.history import PREFIX, History
+
+    with History(f"sqlite:///{term['out'] / 'history.sqlite'}") as local:
+        first = [r for r in local.latest("fx").values()]
+        rows = [SimpleNamespace(student=r["student"], scores=json.loads(r["scores"]), total=r["total"], max=r["max"],
+                                status=r["status"], reason=r["reason"],
+                                attempt=SimpleNamespace(student_nb=json.loads(local.blob(r["submission_hash"])),
+                                                        path=term["out"] / r["notebook_name"]))
+                for r in first]
+    with throwaway_postgres() as server:
+        url = server.createdb("term")
+        with Gradebook(url, course_id="l2-loss"):
+            pass
+        engine = create_engine(url)
+        nbgrader_tables = set(inspect(engine).get_table_names())
+        with History(url) as remote:
+            run_id = remote.record("fx", rows, kind="grade", source_dir=term["course"] / "solutions" / "fx",
+                                   course_root=term["course"])
+            back = remote.latest("fx")
+            assert {s: r["total"] for s, r in back.items()} == {r["student"]: r["total"] for r in first}
+            for r in first:
+                assert back[r["student"]]["submission_hash"] == r["submission_hash"], "same canonical bytes"
+                assert remote.blob(r["submission_hash"]) == local_blob(term, r["submission_hash"])
+            assert remote.run_list("fx")[0]["id"] == run_id
+        tables = set(inspect(engine).get_table_names())
+        engine.dispose()
+        assert tables - nbgrader_tables == {f"{PREFIX}runs", f"{PREFIX}results", f"{PREFIX}blobs"}
+        assert {"assignment", "grade"} <= nbgrader_tables and not any(t.startswith(PREFIX) for t in nbgrader_tables)
+
+
+def local_blob(term, digest):
+    from l2course.grading.history import History
+
+    with History(f"sqlite:///{term['out'] / 'history.sqlite'}") as local:
+        return local.blob(digest)
