@@ -96,6 +96,22 @@ def test_student_text_is_escaped():
     assert "&lt;script&gt;" in page and "&lt;b&gt;a&lt;/b&gt;" in page and "b&amp;b" in page
 
 
+def test_code_common_to_many_can_be_ignored():
+    """With max_documents, a passage most of the class wrote stops counting; a passage two students share
+    still counts. Without it, the common passage makes every pair look alike."""
+    from l2course.grading.similarity import compare, html_page
+
+    common = "total = 0\nfor item in data:\n    total = total + item * item\nresult = total / len(data)\n"
+    pair = "while low < high:\n    middle = (low + high) // 2\n    if keys[middle] < key:\n        low = middle + 1\n"
+    code = {"a": common + pair, "b": common + pair, "c": common + "print(1)\n", "d": common + "x = [1, 2]\n"}
+    plain = {frozenset((p.a, p.b)): p.score for p in compare(code).pairs}
+    assert plain[frozenset("cd")] > 0.5, "the common passage alone makes c and d look alike"
+    report = compare(code, max_documents=2)
+    scores = {frozenset((p.a, p.b)): p.score for p in report.pairs}
+    assert scores[frozenset("ab")] > 0.4 and scores[frozenset("cd")] == 0
+    assert report.common > 0 and "ignored as common" in html_page(report, "x", 0.5, 5)
+
+
 def test_same_report_twice():
     """Fingerprints use a stable hash, so the ranking does not change from one run to the next."""
     code = f"""

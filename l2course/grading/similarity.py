@@ -254,7 +254,9 @@ def html_page(report: Report, assignment: str, threshold: float, top: int) -> st
         f"of the two shares of each answer found in the other. Threshold used: <b>{threshold:.0%}</b>; shown: "
         f"the {len(shown)} most similar pairs at or above it (at most {top}) of {len(report.pairs)} pairs among "
         f"{n} submissions. Every pair is in similarity.csv.</p>"
-        "<p>Computed on this machine; nothing was uploaded anywhere. This page runs no script.</p>"
+        + (f"<p>Code found in more than {report.max_documents} submissions was ignored as common "
+           f"({report.common} fingerprints).</p>" if report.max_documents else "")
+        + "<p>Computed on this machine; nothing was uploaded anywhere. This page runs no script.</p>"
         f"<table><tr><th>#</th><th>student</th><th>student</th><th>similarity</th><th>each side</th></tr>{rows}"
         f"</table>{blocks}"
         + (f"<h2>Not compared</h2><ul>{skipped}</ul>" if skipped else "")
@@ -283,9 +285,13 @@ def main(argv) -> int:
     p.add_argument("--threshold", type=float, default=0.5, help="show pairs at or above this similarity (0-1)")
     p.add_argument("--top", type=int, default=30, help="at most this many pairs on the page")
     p.add_argument("--regexp", default=None, help="zip_collect-style file name pattern")
+    p.add_argument("--max-documents", type=int, default=None,
+                   help="ignore code found in more submissions than this, as common (like MOSS's -m; default: off)")
     args = p.parse_args(argv)
     if not 0 <= args.threshold <= 1:
         raise SystemExit(f"--threshold must be between 0 and 1 (got {args.threshold})")
+    if args.max_documents is not None and args.max_documents < 1:
+        raise SystemExit(f"--max-documents must be at least 1 (got {args.max_documents})")
     name = Path(args.assignment).name
     release = args.release
     if release is None:
@@ -295,7 +301,7 @@ def main(argv) -> int:
                              "give --release")
         release = found[0]
     code, skipped, given = read_class(args.submissions, name, release, args.regexp)
-    report = compare(code, given)
+    report = compare(code, given, max_documents=args.max_documents)
     report.skipped.update(skipped)
     page, sheet = write(report, args.out or args.course / ".grading" / "results" / name, name, args.threshold,
                         args.top)
