@@ -112,18 +112,24 @@ def test_code_common_to_many_can_be_ignored():
     assert report.common > 0 and "ignored as common" in html_page(report, "x", 0.5, 5)
 
 
-def test_same_report_twice():
-    """Fingerprints use a stable hash, so the ranking does not change from one run to the next."""
-    code = f"""
-import sys; sys.path.insert(0, {str(ROOT / 'tests')!r})
-import tempfile; from pathlib import Path
-from similarity_class import make_class, ASSIGNMENT, RELEASE
-from l2course.grading.similarity import read_class, compare
-with tempfile.TemporaryDirectory() as tmp:
-    make_class(Path(tmp), n=12, copies=2, seed=3)
-    code, _, given = read_class(Path(tmp), ASSIGNMENT, RELEASE)
-    print([(p.a, p.b, round(p.score, 6)) for p in compare(code, given).pairs[:8]])
-"""
-    outputs = {subprocess.run([str(BIN / "python"), "-c", code], capture_output=True, text=True, check=True,
-                              cwd=ROOT).stdout for _ in range(2)}
-    assert len(outputs) == 1
+def test_same_report_in_every_process():
+    """The k-gram hashes are BLAKE2b, not Python's salted hash(): another process, with another hash seed, ranks
+    the same pairs with the same scores (and the salted hash does differ there, so the check can fail)."""
+    import os
+    import sys
+
+    from l2course.grading.similarity import compare
+
+    code = {"a": "s = 0\nfor v in xs:\n    s = s + v * v\nm = s / len(xs)\n",
+            "b": "t = 0\nfor w in ys:\n    t = t + w * w\nq = t / len(ys)\n",
+            "c": "m = sum(v ** 2 for v in xs) / len(xs)\n"}
+    script = ("import json, sys; from l2course.grading.similarity import compare\n"
+              "code = json.loads(sys.argv[1])\n"
+              "print(json.dumps([[p.a, p.b, p.score] for p in compare(code).pairs] + [hash('salt')]))")
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    other = json.loads(subprocess.run([sys.executable, "-c", script, json.dumps(code)], capture_output=True,
+                                      text=True, check=True, env=env, cwd=ROOT).stdout)
+    here = [[p.a, p.b, p.score] for p in compare(code).pairs]
+    assert other[:-1] == here
+    assert here[0][:2] == ["a", "b"] and here[0][2] > 0.5
+    assert other[-1] != hash("salt") or os.environ.get("PYTHONHASHSEED") == "12345"
