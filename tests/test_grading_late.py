@@ -63,6 +63,14 @@ def test_same_instant_in_another_zone():
     assert parse_time("2026-10-06 05:30 Europe/Paris", "t") == datetime(2026, 10, 6, 3, 30, tzinfo=UTC)
 
 
+def test_elapsed_time_across_a_clock_change():
+    """Daylight saving ends in New York on 2026-11-01 at 02:00: from 23:59 EDT on Oct 31 to 23:30 EST on Nov 1 is
+    24 h 31 min of real time (23 h 31 min on the wall clock), so the second started day is due."""
+    policy = LatePolicy(parse_time("2026-10-31 23:59 America/New_York", "deadline"), timedelta(0), "day", 10, 50)
+    c = policy.apply("ana", 4, 4, parse_time("2026-11-01 23:30 America/New_York", "submitted"))
+    assert c.late == timedelta(hours=24, minutes=31) and c.penalty_percent == 20
+
+
 def test_penalty_never_below_zero():
     c = DAY.apply("ana", 0.5, FULL, parse_time("2026-10-09 00:00 UTC", "t"))  # 2 d 20 h 1 min: 3 days, 30%
     assert c.penalty == pytest.approx(FULL * 0.3) and c.final == 0.0

@@ -155,7 +155,7 @@ class LatePolicy:
         if submitted is None:
             return Computation(student, raw, max_score, None, deadline, extended, None, 0, 0.0, 0.0, raw,
                                "no submission time found: not penalized (check by hand)")
-        late = submitted - deadline
+        late = submitted.astimezone(UTC) - deadline.astimezone(UTC)  # elapsed time: same-zone subtraction is wall-clock
         units = 0 if late <= self.grace else math.ceil(late / UNITS[self.per])
         percent = float(min(self.cap_percent, units * self.penalty_percent))
         penalty = round(max_score * percent / 100, 6)
