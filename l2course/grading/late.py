@@ -79,15 +79,17 @@ def parse_time(text: str, what: str, default_zone: str | None = None) -> datetim
 
 
 def describe(delta: timedelta) -> str:
-    """A duration for people: ``1 d 2 h 5 min`` (seconds shown only under a minute)."""
+    """A duration for people, to the second (so "1 d 1 s" late is visibly more than a day).
+
+    >>> describe(timedelta(days=1, seconds=1)), describe(timedelta(hours=30, minutes=1)), describe(timedelta(0))
+    ('1 d 1 s', '1 d 6 h 1 min', '0 s')
+    """
     seconds = int(delta.total_seconds())
-    if seconds < 60:
-        return f"{seconds} s"
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    parts = [f"{days} d"] * bool(days) + [f"{hours} h"] * bool(hours) + [f"{minutes} min"] * bool(minutes)
-    return " ".join(parts) or "0 min"
+    minutes, rest = divmod(rest, 60)
+    parts = [f"{n} {unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "min"), (rest, "s")) if n]
+    return " ".join(parts) or "0 s"
 
 
 @dataclass
