@@ -357,6 +357,10 @@ def regrade(assignment: str, out: Path, *, students: list[str] | None = None, db
                         tmp_book = out / ".gradebook.db.regrade"
                         shutil.copy(new_out / "gradebook.db", tmp_book)
                         os.replace(tmp_book, book)
+    if (out / "grades_late.csv").is_file():
+        print(f"note: {out / 'grades_late.csv'} and the late-policy sections of the feedback predate this regrade: "
+              f"apply the late policy again (python -m l2course.grade late {name} --results {out} --times …)",
+              file=sys.stderr)
     changes = [diff(latest[row.student], row) for row in sorted(rows, key=lambda r: r.student)]
     for student in unstorable:
         print(f"note: {student} not regraded: no notebook was stored (status {latest[student]['status']}: "
