@@ -16,7 +16,9 @@ from pathlib import Path
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m l2course.grade", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m l2course.grade", description=__doc__.split("\n\n")[0],
+                                epilog="After grading: python -m l2course.grade export|late|similarity|regrade|history "
+                                       "--help (the instructor guide's page 'A term with the grader').")
     p.add_argument("assignment", help="e.g. 01_definition, or a path to an nbgrader source folder")
     p.add_argument("submissions", type=Path, help="folder of submissions or an LMS zip")
     p.add_argument("--out", type=Path, default=None, help="output folder (default .grading/results/ASSIGNMENT)")
@@ -43,6 +45,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    from . import term
+
+    if term.is_command(argv):  # export / late / similarity / regrade / history (issue 21)
+        return term.main(argv)
     from .core import grade
     from .sandbox import Limits
 
@@ -66,6 +72,9 @@ def main(argv=None) -> int:
     else:
         rows = grade(args.assignment, args.submissions, out, jobs=args.jobs, db_url=args.db_url, **common)
     from .gradebook import redact
+    from .history import record_grading
+
+    record_grading(args.assignment, rows, out, args.db_url, args.course, "grade")  # issue 21: the run's record
 
     book = redact(args.db_url) if args.db_url else out / "gradebook.db"
     print(f"wrote {out / 'grades.csv'} ({len(rows)} rows), {out / 'summary.html'}, {out / 'feedback'}/; "
