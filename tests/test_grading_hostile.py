@@ -67,6 +67,58 @@ get_ipython().input_transformers_post.append(forge)
 """
 WRONG_SQ = "def sq(y, y_hat):\n    return np.abs(np.asarray(y, dtype=float) - np.asarray(y_hat, dtype=float))\n"
 
+# a post_run_cell hook that follows the grader's p1 probe with a forged reply whose ndarray shape is an int
+FORGE_SHAPE = """import json
+from IPython.display import display
+BAD = json.dumps([{"ok": True, "r": {"k": "ndarray", "dtype": "f", "shape": 5, "v": [1.0]}}] * 4)
+def forge(result):
+    if '"call": "sq"' in (result.info.raw_cell or ""):
+        display({'application/vnd.l2course.probe+json': BAD}, raw=True)
+get_ipython().events.register('post_run_cell', forge)
+"""
+# forged runner records, written to every channel the kernel can open: the runner's stdout through /proc
+# (its parent, pid 1 in the sandbox), in the old unsealed form and with a made-up MAC, then 30 MB without a
+# newline; a flag records whether any of it got through, and answer_q3 is wrong unless nothing did
+FORGE_CHANNEL = """import os, json
+record = {"ev": "cell", "status": "ok", "outputs": [], "probe": json.dumps([{"ok": True, "r": {"k": "str", "v": "b"}}])}
+lines = (json.dumps(record) + "\\n").encode() * 20 + ("0" * 64 + " " + json.dumps({"ev": "done", "stopped": None})
+                                                     + "\\n").encode()
+written = []
+for target in {f"/proc/{os.getppid()}/fd/1", "/proc/1/fd/1", "/proc/1/fd/2"}:
+    try:
+        fd = os.open(target, os.O_WRONLY)
+        os.write(fd, lines)
+        os.write(fd, b"x" * 30_000_000)
+        os.close(fd)
+        written.append(target)
+    except OSError:
+        pass
+stolen = []
+for target in [f"/proc/{os.getppid()}/mem", f"/proc/{os.getppid()}/environ", "/proc/1/mem"]:
+    try:
+        open(target, "rb").close()
+        stolen.append(target)
+    except OSError:
+        pass
+answer_q3 = "b" if not written and not stolen else "a"
+"""
+RUNNER_MEMORY = """import os, re
+found = 0
+try:
+    maps = open(f"/proc/{os.getppid()}/maps").read().splitlines()
+    with open(f"/proc/{os.getppid()}/mem", "rb") as mem:
+        for line in maps:
+            lo, hi = (int(x, 16) for x in line.split()[0].split("-"))
+            try:
+                mem.seek(lo)
+                found += mem.read(min(hi - lo, 1 << 24)).count(b"_l2course_probe")
+            except OSError:
+                pass
+except OSError:
+    pass
+answer_q3 = "b" if found == 0 else "a"
+"""
+
 
 def hostile(paths: dict) -> dict[str, tuple[object, float, str, str]]:
     """student -> (notebook dict, raw text or None for an empty folder, expected score, status, reason fragment)."""
@@ -166,9 +218,51 @@ def hostile(paths: dict) -> dict[str, tuple[object, float, str, str]]:
         "truncated": (truncated, 0.0, "invalid-notebook", "truncated or not a notebook"),
         "other_assignment": (other, 0.0, "wrong-assignment", "is from another assignment"),
         "empty": (None, 0.0, "no-notebook", "no .ipynb notebook in the submission"),
-        "two_notebooks": ([("first_try.ipynb", release_of(sol)), ("final.ipynb", sol)], FULL, "ok",
-                          "2 notebooks (final.ipynb, first_try.ipynb): graded each, kept final.ipynb"),
+        "two_notebooks": ([("first_try.ipynb", release_of(sol)), ("final.ipynb", sol)], 0.0, "refused",
+                          "2 notebooks ('final.ipynb', 'first_try.ipynb') and none named fx.ipynb: none graded"),
+        # issue 17: each of these stopped the batch, reached the channel, or changed a grade
+        "forged_shape": (with_cell(sol, "p1_answer", answer("p1_answer") + "\n" + FORGE_SHAPE), FULL - P1, "ok",
+                         "p1_tests: malformed reply from the kernel"),
+        "list_grade_id": (grade_id_list(sol, "p2_text"), FULL, "ok", ""),
+        "forge_channel": (with_cell(with_cell(with_cell(sol, "p1_answer", WRONG_SQ), "p2_answer", "total = 0.0\n"),
+                                    "p3_answer", FORGE_CHANNEL), P3, "ok",
+                          "p1_tests: sq(): wrong value on one of the grader's inputs"),
+        "runner_memory": (with_cell(sol, "p3_answer", RUNNER_MEMORY), FULL, "ok", ""),
+        "markdown_int": (with_cell(sol, "p3_answer", "from IPython.display import display\n"
+                                   "display({'text/markdown': 5}, raw=True)\nanswer_q3 = 'b'\n"), FULL, "ok", ""),
+        "surrogate": (with_cell(sol, "p3_answer", "answer_q3 = 'b'  # \ud800 lone surrogate\n"), FULL, "ok", ""),
+        "metadata_flood": (with_cell(sol, "p3_answer", "answer_q3 = 'b'\nfrom IPython.display import display\n"
+                                     "for _ in range(300):\n"
+                                     "    display({'text/plain': 'x'}, metadata={'junk': 'y' * 10**6}, raw=True)\n"),
+                           FULL, "output-limit", "p3_answer printed over 200000 characters (interrupted)"),
+        "tmpfs_fill": (with_cell(sol, "p2_answer", "with open('/tmp/fill', 'wb') as f:\n"
+                                 "    for _ in range(3 * 2**6):\n        f.write(bytes(2**24))\ntotal = 30.0\n"),
+                       FULL - P2, "memory", "p2_answer filled the sandbox's /tmp: over its 256 MB disk quota"),
+        "html_output": (with_cell(sol, "p3_answer", "from IPython.display import HTML, display\n"
+                                  f"display(HTML({XSS!r}))\nprint({XSS!r})\nanswer_q3 = 'b'\n"), FULL, "ok", ""),
+        "expected_name": ([("fx.ipynb", release_of(sol)), ("fx_b.ipynb", sol), ("fx_c.ipynb", sol),
+                           ("fx_d.ipynb", sol)], 0.0, "error",
+                          "also received 'fx_b.ipynb', 'fx_c.ipynb', 'fx_d.ipynb': not graded (only fx.ipynb is)"),
+        "symlink": (("symlink", FIXTURE), 0.0, "refused", "'symlink' is a symbolic link: refused"),
+        "symlink_file": ([("fx.ipynb", ("symlink", FIXTURE / "fx.ipynb"))], 0.0, "refused",
+                         "symbolic link(s) 'fx.ipynb' refused"),
+        "Zo\u00eb": (sol, FULL, "ok", ""),
+        "Zo\u00e9": (with_cell(sol, "p3_answer", "answer_q3 = 'a'\n"), FULL - P3, "ok", "p3_tests"),
     }
+
+
+XSS = ("<script>document.title = 'pwned-script'</script>"
+       "<img src=x onerror=\"document.title = 'pwned-onerror'\">"
+       "<a href=\"javascript:document.title = 'pwned-link'\">link</a>")
+
+
+def grade_id_list(nb: dict, grade_id: str) -> dict:
+    """A markdown cell whose nbgrader grade_id is a list (it stopped plan.build with 'unhashable type')."""
+    nb = copy.deepcopy(nb)
+    for cell in nb["cells"]:
+        if cell["metadata"]["nbgrader"]["grade_id"] == grade_id:
+            cell["metadata"]["nbgrader"]["grade_id"] = [grade_id]
+    return nb
 
 
 def release_of(nb: dict) -> dict:
@@ -188,11 +282,18 @@ def release_of(nb: dict) -> dict:
 
 def write_submission(folder: Path, student: str, content) -> None:
     target = folder / student
+    if isinstance(content, tuple) and content[0] == "symlink":  # the whole submission is a link elsewhere
+        folder.mkdir(parents=True, exist_ok=True)
+        target.symlink_to(content[1], target_is_directory=True)
+        return
     target.mkdir(parents=True)
     if content is None:
         return
     files = content if isinstance(content, list) else [("fx.ipynb", content)]
     for name, nb in files:
+        if isinstance(nb, tuple):
+            (target / name).symlink_to(nb[1])
+            continue
         (target / name).write_text(nb if isinstance(nb, str) else json.dumps(nb), encoding="utf-8")
 
 

@@ -148,7 +148,7 @@ class Environment:
         python = sys.executable
         if not self.isolated:
             return [python, str(self.scratch / "runner.py")]
-        cmd = [self.bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+        cmd = [self.bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--as-pid-1", "--cap-drop", "ALL",
                "--uid", "65534", "--gid", "65534", "--clearenv",
                "--ro-bind", "/usr", "/usr"]
         for name in ("bin", "lib", "lib64", "sbin"):
@@ -418,7 +418,9 @@ class Sandbox:
         limits = self.limits
         if not self.wait_ready():
             return [], None, "the grading kernel did not start: " + "".join(self.stderr[-5:])[-500:]
-        job = {"cells": [{"source": s} for s in cells], "cell_timeout": limits.cell_timeout, "wall": limits.wall,
+        # lone surrogates (valid in a notebook's JSON, not in UTF-8) would stop the kernel protocol: replaced
+        sources = [s.encode("utf-8", "replace").decode("utf-8") for s in cells]
+        job = {"cells": [{"source": s} for s in sources], "cell_timeout": limits.cell_timeout, "wall": limits.wall,
                "max_output": limits.max_output, "keep_output": limits.keep_output}
         try:
             self.proc.stdin.write((json.dumps(job) + "\n").encode())
