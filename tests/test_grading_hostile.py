@@ -389,12 +389,14 @@ def test_zip_from_lms_twice_gives_the_same_csv(tmp_path):
     second = run_grade(FIXTURE, archive, tmp_path / "out2", **LIMITS)
     assert (tmp_path / "out1" / "grades.csv").read_bytes() == (tmp_path / "out2" / "grades.csv").read_bytes()
     rows = {r.student: r for r in first}
-    assert sorted(rows) == ["alice", "bob", "carol"]
+    assert sorted(rows) == ["alice", "bob", "carol", "escape"], "every member received has a row"
+    assert (rows["escape"].status, rows["escape"].total) == ("refused", 0.0)
+    assert "zip member '../escape.ipynb' has an unsafe path: refused" in rows["escape"].reason
     assert rows["alice"].total == FULL and rows["carol"].total == FULL
     assert rows["bob"].total == FULL - POINTS["p3_tests"]
     assert "older upload" in rows["carol"].reason
     assert not (tmp_path / "escape.ipynb").exists()
-    assert len(second) == 3
+    assert len(second) == 4
 
 
 def test_command_line_without_spec_or_sandbox_warns_loudly(tmp_path):
