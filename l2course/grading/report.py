@@ -27,6 +27,7 @@ import io
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 from .collect import file_stem
@@ -191,11 +192,16 @@ def feedback_notebook(a, row):
     return nb
 
 
+_EXPORTERS = threading.local()
+
+
 def feedback_html(a, row) -> str:
     """The student's feedback page: HTML with the Content-Security-Policy, student outputs made inert."""
-    from nbconvert import HTMLExporter
+    exporter = getattr(_EXPORTERS, "html", None)
+    if exporter is None:  # one per thread: building one loads its templates (tens of ms)
+        from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="classic")
+        exporter = _EXPORTERS.html = HTMLExporter(template_name="classic")
     body, _ = exporter.from_notebook_node(feedback_notebook(a, row))
     return with_csp(body)
 
