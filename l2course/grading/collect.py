@@ -64,11 +64,6 @@ def file_stem(student: str) -> str:
     return "%2E" + stem[1:] if stem.startswith(".") else stem
 
 
-def safe_id(name: str) -> str:
-    """Deprecated spelling of :func:`student_id` (ids are no longer folded to ASCII)."""
-    return student_id(name)
-
-
 def match_lms_name(name: str, regexp: str | None) -> tuple[str, str, str] | None:
     for pattern in [regexp] if regexp else LMS_PATTERNS:
         m = re.match(pattern, name, flags=re.IGNORECASE)
