@@ -249,3 +249,20 @@ def test_channel_drops_lines_its_runner_did_not_write():
     assert [g["ev"] for g in got] == ["ready", "cell", "cell", "done"]
     assert [g.get("status") for g in got[1:3]] == ["ok", "error"] and got[2]["ename"] == "ValueError"
     assert (box.forged, box.dropped, box.overflow) == (3, 1, False)
+
+
+def test_feedback_filter_renders_what_nbconvert_renders():
+    """The nh3 replacement of nbconvert's bleach-based clean_html filter gives the same page for a notebook of
+    the course (code highlighted, Markdown, outputs), and still removes what bleach removes."""
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.filters.strings import clean_html as bleach_clean
+
+    from l2course.grading.report import clean_html
+
+    nb = nbformat.read(ROOT / "solutions" / "01_definition" / "01_definition.ipynb", as_version=4)
+    ours = HTMLExporter(template_name="classic", filters={"clean_html": clean_html}).from_notebook_node(nb)[0]
+    assert ours == HTMLExporter(template_name="classic").from_notebook_node(nb)[0]
+    attack = "<div class='x' onclick='f()'><script>f()</script><a href='javascript:f()'>y</a></div>"
+    assert "script" not in clean_html(attack) and "onclick" not in clean_html(attack)
+    assert "javascript" not in clean_html(attack) and "javascript" not in bleach_clean(attack)
