@@ -301,6 +301,8 @@ def _gather(path: Path, tmp: Path | None, assignment: str, regexp: str | None, n
             inner = entry / assignment
             base = inner if inner.is_dir() and not inner.is_symlink() else entry
             notebooks, links, other = _walk(entry)
+            if base is inner:  # nbgrader's collected layout: its own timestamp.txt beside the notebook
+                other = [o for o in other if o != f"{assignment}/timestamp.txt"]
             for nb in notebooks:
                 candidates.setdefault(sub.student, []).append((nb, str(nb.relative_to(base)) if
                                                                nb.is_relative_to(base) else str(nb.relative_to(entry))))
