@@ -376,6 +376,7 @@ class Sandbox:
                     self.forged += 1
                     continue
                 seq, record = found[0] + 1, found[1]
+                self.dropped = reader.dropped  # before the record is seen, so a finished run's count is complete
                 record = clean_record(record)
                 if record is None:
                     self.lines.put({"ev": "malformed"})
