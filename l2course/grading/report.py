@@ -15,8 +15,8 @@ Text is written as UTF-8 with ``errors="replace"`` (a lone surrogate in a notebo
 >>> safe_outputs([{"output_type": "display_data", "metadata": {},
 ...                "data": {"text/html": "<b onmouseover='x()'>hi</b><script>x()</script>"}}])[0]["data"]
 {'text/html': '<b>hi</b>'}
->>> "script-src 'none'" in CSP
-True
+>>> "script-src 'none'" in CSP, clean_html("<span>\\ud800</span>")
+(True, '<span>?</span>')
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def safe_outputs(outputs: list[dict]) -> list[dict]:
             if mime == "text/plain":
                 clean[mime] = _text(value)
             elif mime == "text/html":
-                clean[mime] = nh3.clean(_text(value), url_schemes={"http", "https", "mailto"})
+                clean[mime] = nh3.clean(_valid(_text(value)), url_schemes={"http", "https", "mailto"})
             elif mime in SAFE_IMAGES and isinstance(value, str):
                 clean[mime] = value
         if "text/plain" not in clean and not clean:
@@ -205,7 +205,12 @@ def clean_html(element) -> str:
     import nh3
 
     element = element.decode() if isinstance(element, bytes) else str(element)
-    return nh3.clean(element, tags=_CLEAN_TAGS, attributes=_CLEAN_ATTRIBUTES)
+    return nh3.clean(_valid(element), tags=_CLEAN_TAGS, attributes=_CLEAN_ATTRIBUTES)
+
+
+def _valid(text: str) -> str:
+    """The text with lone surrogates (valid in a notebook's JSON, not in UTF-8) replaced, for nh3's Rust side."""
+    return encode(text).decode("utf-8")
 
 
 def feedback_html(a, row) -> str:
