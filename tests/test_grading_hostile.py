@@ -5,6 +5,11 @@ The fixture assignment ``tests/grading_fixtures/fx`` has three parts: ``p1`` (2 
 ``p2`` (1 point, a number ``total``) and ``p3`` (1 point, ``answer_q3 = "b"``). Each hostile notebook is the
 solution notebook with some cells changed, so the expected score is the full mark minus the parts the change
 breaks, counted from the cell metadata here, never from the grader's output.
+
+The cases after ``two_notebooks`` are the attacks of issue 17 (each stopped the batch, reached the grader's
+channel or memory, or changed a grade before); ``guide/threat_model.md`` lists which defence stops each.
+Zip members, Unicode id collisions and injected grader faults are in ``test_grading_faults.py``, the
+feedback page in a browser in ``test_grading_feedback_browser.py``.
 """
 
 from __future__ import annotations
