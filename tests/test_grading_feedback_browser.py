@@ -14,6 +14,7 @@ import pytest
 from course import ROOT
 from test_grading_hostile import FIXTURE, LIMITS, solution, with_cell
 
+MALLORY = "mallory<img src=x onerror=\"document.title='pwned-name'\">"  # a folder name is the student id too
 ATTACK = ("<script>document.title = 'pwned-script'</script>"
           "<img src=x onerror=\"document.title = 'pwned-onerror'\">")
 
@@ -58,17 +59,19 @@ def feedback_page(tmp_path_factory):
     from l2course.grading.sandbox import Limits
 
     base = tmp_path_factory.mktemp("xss")
-    (base / "subs" / "mallory").mkdir(parents=True)
+    (base / "subs" / MALLORY).mkdir(parents=True)
     cell = ("from IPython.display import HTML, display\n"
             f"display(HTML({ATTACK!r}))\n"
             f"display({{'text/markdown': {ATTACK!r}, 'image/svg+xml': '<svg><script>document.title=1</script></svg>'}},"
             " raw=True)\n"
             f"print({ATTACK!r})\nanswer_q3 = 'b'\n")
-    (base / "subs" / "mallory" / "fx.ipynb").write_text(json.dumps(with_cell(solution(), "p3_answer", cell)))
+    (base / "subs" / MALLORY / "fx.ipynb").write_text(json.dumps(with_cell(solution(), "p3_answer", cell)))
     rows = grade(str(FIXTURE), base / "subs", base / "out", jobs=1, limits=Limits(**LIMITS), course_root=ROOT,
                  quiet=True)
     assert rows[0].status == "ok", rows[0].reason
-    return base / "out" / "feedback" / "mallory.html"
+    from l2course.grading.report import feedback_names
+
+    return base / "out" / "feedback" / feedback_names(rows)[MALLORY]
 
 
 def raw_page(path, csp: bool) -> None:

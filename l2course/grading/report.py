@@ -153,7 +153,8 @@ def feedback_notebook(a, row):
 
     attempt = row.attempt
     nb = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    head = (f"# Feedback: {a.name}\n\n**Student:** {row.student}  \n**Score:** {row.total:g} / {row.max:g}  \n"
+    head = (f"# Feedback: {a.name}\n\n**Student:** {html.escape(row.student)}  \n"
+            f"**Score:** {row.total:g} / {row.max:g}  \n"
             f"**Status:** {row.status}")
     if row.reason:
         head += "\n\n" + "\n".join(f"- {html.escape(r)}" for r in row.reason.split("; "))
