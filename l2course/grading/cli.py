@@ -27,6 +27,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=600.0, help="seconds per submission (default 600)")
     p.add_argument("--memory", type=int, default=2048, help="MB of memory per kernel (default 2048)")
     p.add_argument("--max-output", type=int, default=5_000_000, help="characters of output per cell (default 5e6)")
+    p.add_argument("--disk", type=int, default=256,
+                   help="MB the notebook may write to the sandbox's /tmp, a tmpfs held in memory (default 256)")
     p.add_argument("--regexp", default=None,
                    help="zip_collect-style file name pattern with (?P<student_id>…) and (?P<file_id>…) groups")
     p.add_argument("--course", type=Path, default=Path.cwd(), help="course root holding solutions/ (default .)")
@@ -56,7 +58,7 @@ def main(argv=None) -> int:
     name = Path(args.assignment).name
     out = args.out or args.course / ".grading" / "results" / name
     limits = Limits(cell_timeout=args.cell_timeout, wall=args.timeout, memory_mb=args.memory,
-                    max_output=args.max_output)
+                    max_output=args.max_output, disk_mb=args.disk)
     common = dict(limits=limits, isolate=not args.no_isolation, regexp=args.regexp, course_root=args.course,
                   feedback=not args.no_feedback)
     if args.scheduler or args.workers is not None:
