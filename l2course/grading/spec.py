@@ -177,7 +177,7 @@ def validate(spec: dict) -> None:
                     raise ValueError(f"{here}: {key} must be a number >= 0")
             if "id" in check:
                 ids.add(check["id"])
-            lets = set((check.get("let") or {}))
+            lets = set(check.get("let") or {})
             _validate_input(check.get("args", []), f"{here}.args", lets)
             _validate_input(check.get("kwargs", {}), f"{here}.kwargs", lets)
         for j, req in enumerate(body.get("requires", [])):
@@ -634,10 +634,11 @@ def _judge(results: list[dict], reference: list[dict], checks: list[dict]) -> st
         if why:
             return f"{what}: {why} on one of the grader's inputs{hint}"
         if check.get("unchanged"):
-            sent = [encode(a) for a in list(decode(check.get("args", []))) + list(decode(check.get("kwargs", {}))
-                                                                                   .values())]
+            inputs = list(decode(check.get("args", []))) + list(decode(check.get("kwargs", {})).values())
+            sent = [encode(a) for a in inputs]
             after = got.get("after", [])
-            if len(after) != len(sent) or any(compare(a, s, {"rtol": 0, "atol": 0}) for a, s in zip(after, sent)
+            if len(after) != len(sent) or any(compare(a, s, {"rtol": 0, "atol": 0})
+                                              for a, s in zip(after, sent, strict=True)
                                               if s.get("k") in ("ndarray", "list", "seq")):
                 return f"{what} modified its input{hint}"
     return None
