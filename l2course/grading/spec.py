@@ -367,6 +367,20 @@ ENCODER
         except (Exception, SystemExit) as _e:
             _out.append({"ok": False, "etype": type(_e).__name__[:100],
                          "mro": [t.__name__[:100] for t in type(_e).__mro__][:20], "msg": str(_e)[:300]})
+    # keep this cell's source (the inputs of these calls) out of what later cells can read: In, _i, _iN
+    try:
+        _ip = _gi()
+        _hm = _ip.history_manager
+        for _hist in (_hm.input_hist_parsed, _hm.input_hist_raw):
+            if _hist:
+                _hist[-1] = ""
+        for _key in ("_i", "_i00", "_i%d" % _ip.execution_count):
+            if _key in _ns:
+                _ns[_key] = ""
+        with _hm.db_input_cache_lock:
+            _hm.db_input_cache.clear()
+    except Exception:
+        pass
     _display({MIME: _json.dumps(_out)}, raw=True)
 
 _l2course_probe(SPEC)
