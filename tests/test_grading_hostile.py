@@ -113,6 +113,13 @@ def hostile(paths: dict) -> dict[str, tuple[object, float, str, str]]:
     for cell in other["cells"]:
         cell["metadata"]["nbgrader"]["grade_id"] = "other_" + cell["metadata"]["nbgrader"]["grade_id"]
     truncated = json.dumps(sol)[: len(json.dumps(sol)) // 2]
+    # an honest notebook with cells of its own: a helper before the answer that uses it, a cell after the last
+    helper_cells = with_cell(sol, "p1_answer", "def sq(y, y_hat):\n    return _diff(y, y_hat) ** 2\n")
+    at = next(i for i, c in enumerate(helper_cells["cells"]) if c["metadata"]["nbgrader"]["grade_id"] == "p1_answer")
+    code = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": []}
+    helper_cells["cells"].insert(at, {**code, "id": "helper", "source": "def _diff(a, b):\n"
+                                      "    return np.asarray(a, dtype=float) - np.asarray(b, dtype=float)\n"})
+    helper_cells["cells"].append({**code, "id": "last", "source": "print('done')\n"})
     P1, P2, P3 = POINTS["p1_tests"], POINTS["p2_tests"], POINTS["p3_tests"]
     return {
         "honest": (sol, FULL, "ok", ""),
@@ -144,7 +151,8 @@ def hostile(paths: dict) -> dict[str, tuple[object, float, str, str]]:
         "deleted_test": (without(sol, "p1_tests"), FULL, "tampered", "test cell p1_tests deleted (restored)"),
         "edited_test": (with_cell(with_cell(sol, "p1_tests", "pass\n"), "p1_answer", WRONG_SQ), FULL - P1,
                         "tampered", "test cell p1_tests edited (restored)"),
-        "reordered": (reorder, FULL, "tampered", "cells reordered (graded in the source order)"),
+        "reordered": (reorder, FULL, "tampered", "cells reordered (run in the student's order, as in Jupyter)"),
+        "helper_cells": (helper_cells, FULL, "ok", ""),
         "metadata": (meta_edit, FULL, "ok", "answer cell p2_answer missing"),
         "monkeypatch": (with_cell(sol, "p1_answer", "import numpy, math, builtins\n"
                                   "numpy.allclose = lambda *a, **k: True\nnumpy.isclose = lambda *a, **k: True\n"
