@@ -7,7 +7,9 @@ the grader never crashes on a submission and never writes a silent 0: an excepti
 submission becomes that submission's ``grader-error`` row (with the stage, the exception's class and
 message) and the batch goes on. Statuses, most severe first: ``grader-error``, ``invalid-notebook``,
 ``refused``, ``wrong-assignment``, ``no-notebook``, ``memory``, ``kernel-died``, ``interrupt-ignored``,
-``wall-clock``, ``timeout``, ``output-limit``, ``error``, ``tampered``, ``not-tamper-proof``, ``ok``.
+``wall-clock``, ``timeout``, ``output-limit``, ``error``, ``tampered``, ``ok``.
+Every part is graded from its spec, outside the student's kernel: an assignment without a spec entry for
+each part is refused when it is prepared.
 """
 
 from __future__ import annotations
@@ -29,11 +31,10 @@ from .collect import Submission, choose_notebook, collect
 from .gradebook import COURSE_ID, sqlite_url
 from .plan import Part, Plan, build, meta, parts_of
 from .sandbox import Environment, Limits, SandboxSupply
-from .spec import compare, expand, find_spec, load_spec, parse_probe
+from .spec import MalformedReply, expand, find_spec, judge, load_spec, parse_reply, reference_problems
 
 SEVERITY = ["grader-error", "invalid-notebook", "refused", "wrong-assignment", "no-notebook", "memory",
-            "kernel-died", "interrupt-ignored", "wall-clock", "timeout", "output-limit", "error", "tampered",
-            "not-tamper-proof", "ok"]
+            "kernel-died", "interrupt-ignored", "wall-clock", "timeout", "output-limit", "error", "tampered", "ok"]
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
 NBGRADER_FLAGS = ("solution", "grade", "locked", "task")
 
@@ -171,13 +172,20 @@ def prepare(assignment: str, course_root: Path, workdir: Path, db_url: str | Non
         raise SystemExit(f"{source_dir} must hold exactly one notebook (found {len(notebooks)})")
     source_nb = json.loads(notebooks[0].read_text(encoding="utf-8"))
     release_nb = json.loads((course / "release" / name / notebooks[0].name).read_text(encoding="utf-8"))
-    spec = load_spec(spec_path)
-    checks = expand(spec) if spec else None
+    if spec_path is None:
+        raise SystemExit(f"{source_dir} has no grading.json: every graded part needs a spec (guide/writing_specs.md)")
+    try:
+        spec = load_spec(spec_path)
+    except ValueError as exc:
+        raise SystemExit(f"bad grading spec: {exc}") from None
+    checks = expand(spec)
     parts = parts_of(source_nb, checks)
-    if checks:
-        unknown = set(checks) - {p.grade_id for p in parts}
-        if unknown:
-            raise SystemExit(f"{spec_path}: parts {sorted(unknown)} are not test cells of {notebooks[0].name}")
+    unknown = set(checks) - {p.grade_id for p in parts}
+    if unknown:
+        raise SystemExit(f"{spec_path}: parts {sorted(unknown)} are not test cells of {notebooks[0].name}")
+    missing = [p.grade_id for p in parts if not p.checks]
+    if missing:
+        raise SystemExit(f"{spec_path}: graded parts {missing} have no checks (no part is graded in the kernel)")
     return Assignment(name, source_dir, source_nb, release_nb, notebooks[0].name, parts, checks, spec_path, course,
                       db_url or "")
 
@@ -269,28 +277,6 @@ def plan_submission(a: Assignment, attempt: Attempt) -> Attempt:
 MALFORMED = "malformed reply from the kernel"
 
 
-def _first_failure(results, reference, checks) -> str | None:
-    if results is None:
-        return "no values came back from the kernel"
-    if len(results) != len(checks):
-        return "the kernel's answer was incomplete"
-    for got, ref, check in zip(results, reference, checks, strict=True):
-        name = check.get("call") or check.get("value")
-        hint = f" (hint: {check['hint']})" if check.get("hint") else ""
-        if not isinstance(got, dict):
-            return MALFORMED
-        if not got.get("ok"):
-            return f"{name} raised {str(got.get('error', 'an error'))[:300]}{hint}"
-        try:
-            why = compare(got.get("r"), ref["r"], check)
-        except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError):
-            return MALFORMED  # a reply the schema should have refused: this part's 0, never the batch's
-        if why:
-            what = f"{name}()" if "call" in check else name
-            return f"{what}: {why} on one of the grader's inputs{hint}"
-    return None
-
-
 def score(a: Assignment, attempt: Attempt, reference: dict[str, list[dict]], limits: Limits) -> None:
     """Fill in attempt.scores, attempt.messages and the runtime events from its cell records."""
     for part in a.parts:
@@ -309,8 +295,6 @@ def score(a: Assignment, attempt: Attempt, reference: dict[str, list[dict]], lim
         status, label = rec["status"], cell.label
         if cell.role == "probe":
             label = f"grading {cell.part}"
-        elif cell.role == "test":
-            label = f"test cell {cell.part}"
         ename = rec.get("ename") or ""
         if status == "error" and ename == "MemoryError":
             attempt.events.append(("memory", f"{label} ran out of memory ({limits.memory_mb} MB limit)"))
@@ -347,18 +331,11 @@ def score(a: Assignment, attempt: Attempt, reference: dict[str, list[dict]], lim
             if status != "ok":
                 attempt.messages[cell.part] = "not graded: grading this part was interrupted"
                 continue
-            why = _first_failure(parse_probe(rec.get("probe")), reference[cell.part], checks)
+            why = judge(rec.get("probe"), reference[cell.part], checks)
             if why is None:
                 attempt.scores[cell.part] = next(p.points for p in a.parts if p.grade_id == cell.part)
             else:
                 attempt.messages[cell.part] = why
-        elif cell.role == "test":
-            if status == "ok":
-                attempt.scores[cell.part] = next(p.points for p in a.parts if p.grade_id == cell.part)
-            elif ename == "AssertionError" and rec.get("evalue"):
-                attempt.messages[cell.part] = f"a test failed (hint: {str(rec['evalue'])[:200]})"
-            else:
-                attempt.messages[cell.part] = f"the test raised {ename or status}"
     if attempt.stopped and attempt.stopped.get("why") == "malformed":
         attempt.events.append(("tampered", f"{MALFORMED}: the grader's channel was interfered with; the cells "
                                            "after it were not graded"))
@@ -378,12 +355,7 @@ def row_for(a: Assignment, sub: Submission, attempts: list[Attempt]) -> Row:
                    "; ".join(notes + why))
     (best,) = attempts
     events = best.events
-    untrusted = [p.grade_id for p in a.parts if p.checks is None]
     statuses = [s for s, _ in events if s != "ok"]
-    if untrusted and best.plan is not None:
-        statuses.append("not-tamper-proof")
-        notes.insert(0, "NOT TAMPER-PROOF: " + ", ".join(untrusted) + " graded inside the student's kernel "
-                     "(no grading.json entry)")
     status = min(statuses, key=SEVERITY.index) if statuses else "ok"
     failures = [f"{pid}: {msg}" for pid, msg in best.messages.items() if best.scores.get(pid, 0) == 0]
     reason = "; ".join(notes + [m for _, m in events] + failures)
@@ -597,9 +569,6 @@ def grade(assignment: str, submissions: Path, out: Path, jobs: int | None = None
             a = prepare(assignment, course_root, Path(tmp), db_url)
             if environment.warning():
                 say(environment.warning())
-            if a.checks is None:
-                say(f"WARNING: no grading spec (solutions/{a.name}/grading.json): every part is graded inside the "
-                    "student's kernel, as nbgrader does -- NOT TAMPER-PROOF")
             subs, notes, tmpzip = collect(Path(submissions), a.name, regexp, notebook_name=a.notebook_name)
             for note in notes:
                 say(f"note: {note}")
@@ -632,7 +601,7 @@ def map_grade_one(a: Assignment, subs: list[Submission], supply: SandboxSupply, 
                 row = future.result()  # grade_one returns a row for anything but a failed reference run
                 rows[futures[future]] = row
                 if progress is not None:
-                    progress.step(row.status not in ("ok", "not-tamper-proof", "tampered", "error"))
+                    progress.step(row.status not in ("ok", "tampered", "error"))
             if not subs:
                 reference.result()
         except BaseException:
@@ -653,9 +622,13 @@ def reference_values(a: Assignment, ref: Attempt) -> dict[str, list[dict]]:
         if rec["status"] != "ok":
             problems.append(f"the solution's {cell.label} ended with {rec['status']} {rec.get('ename', '')}")
         if cell.role == "probe":
-            values = parse_probe(rec.get("probe"))
-            if values is None or not all(v.get("ok") for v in values):
-                bad = [v.get("error") for v in values or [] if not v.get("ok")]
+            try:
+                values = parse_reply(rec.get("probe"), len(a.checks[cell.part]))
+            except MalformedReply as exc:
+                problems.append(f"the solution's reply for {cell.part} is malformed ({exc})")
+                continue
+            bad = reference_problems(values, a.checks[cell.part])
+            if bad:
                 problems.append(f"the solution fails the spec of {cell.part}: {bad[:2]}")
             else:
                 reference[cell.part] = values

@@ -148,9 +148,6 @@ def grade_distributed(assignment: str, submissions: Path, out: Path, db_url: str
     own_client = client is None
     with tempfile.TemporaryDirectory(prefix="l2grade-course-") as tmp:
         a = prepare(assignment, course_root, Path(tmp), db_url)
-        if a.checks is None:
-            say(f"WARNING: no grading spec (solutions/{a.name}/grading.json): every part is graded inside the "
-                "student's kernel, as nbgrader does -- NOT TAMPER-PROOF")
         # A zip is unpacked into the output folder, which must then be shared with the workers too.
         unpack = out / ".submissions" if Path(submissions).is_file() else None
         subs, notes, tmpzip = collect(Path(submissions), a.name, regexp, unpack_to=unpack,
@@ -210,7 +207,7 @@ def _run_tasks(client, a, subs, limits, isolate, db_url, say, quiet, on_row) -> 
             row = grader_error_row(a, sub, why)
             unrecorded.append(row)
         rows[sub.student] = row
-        progress.step(row.status not in ("ok", "not-tamper-proof", "tampered", "error"))
+        progress.step(row.status not in ("ok", "tampered", "error"))
         if on_row is not None:
             on_row(row, len(rows), len(subs))
     return [rows[s.student] for s in subs], unrecorded

@@ -71,14 +71,14 @@ def canvas_csv(joined: Joined, labels: dict[str, str] | None = None) -> bytes:
 
 def feedback_text(score) -> str:
     """What the student reads in the LMS: the reason's parts about their work (failed parts with their hints,
-    "no submission", the late penalty), without the grader's notes to the instructor (NOT TAMPER-PROOF …).
+    "no submission", the late penalty), empty parts dropped.
 
     >>> from l2course.grading.roster import Score
-    >>> feedback_text(Score(1, "not-tamper-proof", "NOT TAMPER-PROOF: q1 graded inside; q2_tests: wrong value"))
-    'q2_tests: wrong value'
+    >>> feedback_text(Score(1, "ok", "q2_tests: wrong value;  ; late by 2 h: -10%"))
+    'q2_tests: wrong value; late by 2 h: -10%'
     """
     parts = [p.strip() for p in (score.reason or "").split("; ")]
-    return "; ".join(p for p in parts if p and not p.startswith("NOT TAMPER-PROOF"))
+    return "; ".join(p for p in parts if p)
 
 
 def moodle_csv(joined: Joined, labels: dict[str, str] | None = None) -> bytes:

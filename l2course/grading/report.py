@@ -325,7 +325,7 @@ def summary_table(a, rows) -> str:
     counts: dict[str, int] = {}
     for r in rows:
         counts[r.status] = counts.get(r.status, 0) + 1
-    graded = sum(n for s, n in counts.items() if s in ("ok", "not-tamper-proof", "tampered", "error"))
+    graded = sum(n for s, n in counts.items() if s in ("ok", "tampered", "error"))
     lines = [f"{a.name}: {len(rows)} received, {graded} graded normally, {len(rows) - graded} with problems",
              f"{'status':<20}{'count':>6}"]
     lines += [f"{s:<20}{n:>6}" for s, n in sorted(counts.items(), key=lambda kv: kv[0])]
