@@ -507,12 +507,12 @@ def estimate_with_outlier(y, positions, estimator):
 
 
 def smearing_factor(log_residuals):
-    """Duan's smearing factor ``mean(exp(e_i))`` for back-transforming a fit made on a log scale.
+    """Duan's smearing factor ``mean(exp(r_i))`` for back-transforming a fit made on a log scale.
 
-    If ``log(y) = f(x) + e`` with errors ``e`` independent of ``x``, then
-    ``E[y | x] = exp(f(x)) * E[exp(e)]``; Duan (1983) estimates ``E[exp(e)]`` by the mean of the
-    exponentiated residuals of the fit, without assuming the errors are Gaussian. (For Gaussian
-    errors of variance ``s**2`` the factor is ``exp(s**2 / 2)``.)
+    If ``log(y) = f(x) + eps`` with errors ``eps`` independent of ``x``, then
+    ``E[y | x] = exp(f(x)) * E[exp(eps)]``; Duan (1983) estimates ``E[exp(eps)]`` by the mean of
+    the exponentiated residuals ``r_i`` of the fit, without assuming the errors are Gaussian.
+    (For Gaussian errors of variance ``sigma**2`` the factor is ``exp(sigma**2 / 2)``.)
 
     Parameters
     ----------
@@ -530,8 +530,8 @@ def smearing_factor(log_residuals):
     >>> round(smearing_factor([-0.5, 0.5]), 6)  # cosh(0.5)
     1.127626
     """
-    e = as_array(log_residuals, "log_residuals", ndim=1)
-    return float(np.exp(e).mean())
+    residual = as_array(log_residuals, "log_residuals", ndim=1)
+    return float(np.exp(residual).mean())
 
 
 def plot_estimate_vs_outlier(positions, estimates, *, ax=None):
