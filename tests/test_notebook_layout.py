@@ -6,7 +6,7 @@
   (``"mystnb": {"code_prompt_show": "Check: ...", ...}``) saying what the collapsed code checks.
 
 The browser counterpart (no code cell scrolls horizontally at the default viewport) is
-``tests/site/test_layout.py``; it reads ``PENDING_SPLIT`` from here.
+``tests/site/test_layout.py``.
 """
 
 from __future__ import annotations
@@ -16,24 +16,11 @@ import json
 import pytest
 from course import CHAPTER_NOTEBOOKS
 
-# Chapters whose split into teaching cells and collapsed check cells has not landed yet: their layout
-# assertions are expected to fail (xfail, not strict). Empty this list when the notebook rewrites land.
-PENDING_SPLIT = [
-    "04_l2_vs_l1",
-    "05a_ridge_regularization",
-    "05b_gaussian_prior_weight_decay",
-    "06_classification_caveats",
-    "claims_checked",
-]
 MAX_LINE = 79
 HIDING_TAGS = {"hide-input", "hide-cell", "remove-input", "remove-cell"}
 
 
-def pending(stem: str) -> list:
-    return [pytest.mark.xfail(strict=False, reason="notebook split pending")] if stem in PENDING_SPLIT else []
-
-
-CHAPTERS = [pytest.param(path, id=path.stem, marks=pending(path.stem)) for path in CHAPTER_NOTEBOOKS]
+CHAPTERS = [pytest.param(path, id=path.stem) for path in CHAPTER_NOTEBOOKS]
 
 
 def code_cells(path):
@@ -69,11 +56,6 @@ def unlabelled_hidden_cells(path) -> list[str]:
         if not (isinstance(label, str) and label.strip()):
             found.append(f"cell {index}: {''.join(cell['source'])[:60]!r}")
     return found
-
-
-def test_pending_list_names_real_chapters():
-    stems = {path.stem for path in CHAPTER_NOTEBOOKS}
-    assert set(PENDING_SPLIT) <= stems, f"not chapters: {set(PENDING_SPLIT) - stems}"
 
 
 @pytest.mark.parametrize("path", CHAPTERS)

@@ -234,7 +234,7 @@ def times_from_zip(archive: Path, zone: str, regexp: str | None = None) -> dict[
     """The timestamps in an LMS zip's file names (Blackboard's ``…_attempt_2026-11-02-10-00-00_…``, or a
     ``timestamp`` group in ``regexp``); the LMS writes local time, so ``zone`` is required. The latest upload
     of each student counts, as in collection."""
-    from .collect import match_lms_name, safe_id
+    from .collect import match_lms_name, student_id
 
     if not zone:
         raise ValueError("times from an LMS zip need --zone (the LMS's time zone, e.g. America/Chicago): "
@@ -250,7 +250,7 @@ def times_from_zip(archive: Path, zone: str, regexp: str | None = None) -> dict[
             if len(parts) < 5:
                 continue
             when = parse_time(f"{'-'.join(parts[:3])} {':'.join(parts[3:6])}", f"{name}: timestamp", zone)
-            key = norm(safe_id(student))
+            key = norm(student_id(student))
             out[key] = max(out.get(key, when), when)
     return out
 
@@ -292,8 +292,11 @@ def apply_to_results(results: Path, policy: LatePolicy, times: dict[str, datetim
                      feedback: bool = True) -> list[Computation]:
     """Read ``results/grades.csv``, write ``results/grades_late.csv`` (every column of grades.csv, then raw
     score = ``total``, lateness, penalty and final score) and add the policy and the student's computation to
-    ``results/feedback/<student>.html``. ``grades.csv`` itself is left as the grader wrote it."""
-    from .report import atomic_write
+    ``results/feedback/<student>.html`` (the id escaped as the grader names the file). ``grades.csv`` itself
+    is left as the grader wrote it."""
+    from types import SimpleNamespace
+
+    from .report import atomic_write, feedback_names
 
     results = Path(results)
     source = results / "grades.csv"
@@ -319,8 +322,9 @@ def apply_to_results(results: Path, policy: LatePolicy, times: dict[str, datetim
     w.writerows(out_rows)
     atomic_write(results / "grades_late.csv", text.getvalue().encode("utf-8"))
     if feedback:
+        pages = feedback_names([SimpleNamespace(student=c.student) for c in computations])
         for c in computations:
-            add_to_feedback(results / "feedback" / f"{c.student}.html", policy, c)
+            add_to_feedback(results / "feedback" / pages[c.student], policy, c)
     return computations
 
 

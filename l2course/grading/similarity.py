@@ -34,9 +34,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .report import CSP  # the feedback pages' policy: no script, nothing fetched
+
 NOISE, GUARANTEE = 25, 30  # copydetect's defaults: k-gram length and guarantee threshold, in characters
 MAX_DOCUMENTS = None  # off by default; MOSS uses 10 (-m): a passage in more submissions is common code
-CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; script-src 'none'; form-action 'none'"
 
 
 def _source(cell: dict) -> str:

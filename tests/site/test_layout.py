@@ -1,33 +1,16 @@
 """Layout as a reader sees it at the default viewport (1280 x 900): nothing to scroll sideways, nothing clipped.
 
-- no visible code cell of a chapter page scrolls horizontally (chapters whose notebook split is pending,
-  ``PENDING_SPLIT`` in ``tests/test_notebook_layout.py``, are expected to fail);
+- no visible code cell of a chapter page scrolls horizontally;
 - a display formula wider than the column is never clipped: its box scrolls (``overflow-x: auto``).
 """
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 from browsing import CLIPPED_MATH, block_external, wait_for_math
-from sitepaths import ROOT
 from test_site import PAGES
 
-sys.path.insert(0, str(ROOT / "tests"))
-from test_notebook_layout import PENDING_SPLIT  # noqa: E402
-
-CHAPTER_PAGES = [
-    pytest.param(
-        name,
-        id=name,
-        marks=[pytest.mark.xfail(strict=False, reason="notebook split pending")]
-        if name.split("/")[-1] in PENDING_SPLIT
-        else [],
-    )
-    for name in PAGES
-    if name.startswith("chapters/")
-]
+CHAPTER_PAGES = [name for name in PAGES if name.startswith("chapters/")]
 
 @pytest.mark.parametrize("name", CHAPTER_PAGES)
 def test_no_visible_code_cell_scrolls_sideways(name, page_facts):
