@@ -102,7 +102,7 @@ def test_chapter_anatomy(notebook):
     code_cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
     if notebook.stem.startswith("claims"):
         return
-    assert "In this chapter you will" in markdown, "learning objectives at the top"
+    assert re.search(r"In this (chapter|section) you will", markdown), "learning objectives at the top"
     assert re.search(r"\{prf:(definition|theorem)\}", markdown), "a formal statement in sphinx-proof"
     assert "{cite" in markdown, "references through {cite}"
     assert "{exercise}" in markdown and "{solution}" in markdown, "conceptual exercises with solutions"
