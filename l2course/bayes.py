@@ -291,9 +291,10 @@ class EvidenceFit(NamedTuple):
     ----------
     alpha_bishop, beta_bishop : float
         The maximizing prior precision ``1 / prior_var`` and noise precision ``1 / noise_var``.
-    gamma : float
-        The effective number of well-determined parameters, ``sum_j B mu_j / (a + B mu_j)`` with ``mu_j``
-        the eigenvalues of ``Xc.T Xc``.
+    effective_dof : float
+        The effective number of well-determined parameters (Bishop's gamma),
+        ``sum_j B mu_j / (a + B mu_j)`` with ``mu_j`` the eigenvalues of ``Xc.T Xc``: ridge's effective
+        degrees of freedom at ``alpha = a / B``.
     log_evidence : float
         :func:`log_evidence` at the maximum.
     n_iter : int
@@ -308,7 +309,7 @@ class EvidenceFit(NamedTuple):
 
     alpha_bishop: float
     beta_bishop: float
-    gamma: float
+    effective_dof: float
     log_evidence: float
     n_iter: int
 
@@ -334,7 +335,7 @@ def maximize_evidence(X, y, *, fit_intercept=True, tol=1e-12, max_iter=10_000):
     Starting from ``alpha_bishop = 1`` and ``beta_bishop = 1 / var(y)``, it repeats (Bishop 2006,
     eqs. 3.91-3.95; MacKay 1992)::
 
-        gamma = sum_j B mu_j / (a + B mu_j),   a <- gamma / ||m||**2,   B <- (N - gamma) / ||yc - Xc m||**2
+        df = sum_j B mu_j / (a + B mu_j),   a <- df / ||m||**2,   B <- (N - df) / ||yc - Xc m||**2
 
     where ``mu_j`` are the eigenvalues of ``Xc.T Xc``, ``m`` is the posterior mean of ``w`` for the current
     ``(a, B)`` and ``N = n - 1`` with the intercept (``n`` without), until both precisions change by less
@@ -364,7 +365,7 @@ def maximize_evidence(X, y, *, fit_intercept=True, tol=1e-12, max_iter=10_000):
     >>> x = np.linspace(-1, 1, 20)
     >>> y = 2 * x + 0.1 * np.cos(40 * x)
     >>> fit = maximize_evidence(x.reshape(-1, 1), y)
-    >>> bool(fit.gamma < 1.0), bool(abs(fit.noise_var - 0.005) < 0.005)
+    >>> bool(fit.effective_dof < 1.0), bool(abs(fit.noise_var - 0.005) < 0.005)
     (True, True)
     """
     X, y = as_design(X, y, finite=True)
@@ -384,11 +385,11 @@ def maximize_evidence(X, y, *, fit_intercept=True, tol=1e-12, max_iter=10_000):
     for n_iter in range(1, max_iter + 1):  # noqa: B007 (reported after the loop)
         m = V @ (B * Vty / (a + B * mu))
         r = yc - Xc @ m
-        gamma = float(np.sum(B * mu / (a + B * mu)))
+        df = float(np.sum(B * mu / (a + B * mu)))
         mm, rr = float(m @ m), float(r @ r)
         if mm == 0.0 or rr == 0.0:
             raise RuntimeError("the posterior mean or the residual is exactly zero: the evidence has no maximum")
-        a_new, B_new = gamma / mm, (N - gamma) / rr
+        a_new, B_new = df / mm, (N - df) / rr
         done = abs(a_new - a) <= tol * a_new and abs(B_new - B) <= tol * B_new
         a, B = a_new, B_new
         if done:
@@ -398,9 +399,9 @@ def maximize_evidence(X, y, *, fit_intercept=True, tol=1e-12, max_iter=10_000):
             f"the evidence fixed point did not converge in {max_iter} iterations "
             f"(alpha_bishop = {a:.3g}, beta_bishop = {B:.3g}); the data may carry no signal"
         )
-    gamma = float(np.sum(B * mu / (a + B * mu)))
+    df = float(np.sum(B * mu / (a + B * mu)))
     value = log_evidence(X, y, alpha_bishop=a, beta_bishop=B, fit_intercept=fit_intercept)
-    return EvidenceFit(a, B, gamma, value, n_iter)
+    return EvidenceFit(a, B, df, value, n_iter)
 
 
 class LaplacePosterior1D(NamedTuple):
@@ -462,7 +463,7 @@ def laplace_posterior_1d(centre, *, data_var, laplace_scale):
     data_var : float
         Its variance, > 0.
     laplace_scale : float
-        The prior's scale ``gamma`` (prior variance ``2 gamma**2``), > 0.
+        The prior's scale (the course's gamma; prior variance ``2 laplace_scale**2``), > 0.
 
     Returns
     -------

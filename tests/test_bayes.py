@@ -122,8 +122,8 @@ def test_maximize_evidence_finds_the_maximum_a_general_optimizer_finds(fit_inter
         point = np.log([fit.alpha_bishop, fit.beta_bishop])
         slope = (neg(point + step) - neg(point - step)) / (2 * h)
         assert abs(slope) < 1e-5
-    # gamma, the effective number of parameters, is ridge's effective degrees of freedom
-    assert fit.gamma == pytest.approx(
+    # Bishop's gamma, the effective number of parameters, is ridge's effective degrees of freedom
+    assert fit.effective_dof == pytest.approx(
         reg.effective_dof(X, fit.alpha, fit_intercept=fit_intercept), rel=1e-10
     )
 
