@@ -13,7 +13,9 @@ The model of the chapter *The Bayesian picture past the mode* is ``y_i = x_i @ w
   function of Bishop's precisions ``alpha_bishop = 1 / prior_var`` and ``beta_bishop = 1 / noise_var``, and
   its maximization by MacKay's fixed-point updates (:class:`EvidenceFit`);
 * :func:`laplace_posterior_1d` -- mode and mean of a one-weight posterior under a Laplace prior of scale
-  ``laplace_scale`` (:class:`LaplacePosterior1D`), in closed form.
+  ``laplace_scale`` (:class:`LaplacePosterior1D`), in closed form;
+* :func:`plot_predictive_band` -- the predictive mean with its bands, the picture of the chapter that
+  :mod:`l2course.plots` does not draw.
 
 Conventions: ``alpha`` (the ridge strength of :func:`l2course.fit_ridge`, SSE convention) equals
 ``noise_var / prior_var = alpha_bishop / beta_bishop``; ``p`` is the number of entries of ``theta``,
@@ -23,9 +25,11 @@ Conventions: ``alpha`` (the ridge strength of :func:`l2course.fit_ridge`, SSE co
 import math
 from typing import NamedTuple
 
+import matplotlib.pyplot as plt
 import numpy as np
 
 from ._validation import as_array, as_count, as_design, as_scalar
+from .plots import PALETTE
 
 __all__ = [
     "gaussian_basis",
@@ -36,6 +40,7 @@ __all__ = [
     "maximize_evidence",
     "LaplacePosterior1D",
     "laplace_posterior_1d",
+    "plot_predictive_band",
 ]
 
 
@@ -491,3 +496,57 @@ def laplace_posterior_1d(centre, *, data_var, laplace_scale):
     mean_neg = s * ((u + k) - _mills(-u - k))  # mean of N(c + v/g, v) on w < 0
     mean = prob_positive * mean_pos + (1.0 - prob_positive) * mean_neg
     return LaplacePosterior1D(mode, float(mean) + 0.0, prob_positive)
+
+
+def plot_predictive_band(x, mean, var, *, param_var=None, ax=None, width=2.0):
+    """The predictive mean with a band of ``width`` standard deviations on each side.
+
+    The light band is ``mean +- width * sqrt(var)`` (the whole predictive variance, noise included); with
+    ``param_var`` a darker band ``mean +- width * sqrt(param_var)`` shows the parameter uncertainty alone.
+
+    Parameters
+    ----------
+    x : array_like of shape (m,)
+        Inputs, in increasing order.
+    mean, var : array_like of shape (m,)
+        Predictive mean and variance (>= 0), e.g. from :meth:`GaussianPosterior.predict`.
+    param_var : array_like of shape (m,), optional
+        The variance without the noise (``predict(..., include_noise=False)``).
+    ax : matplotlib.axes.Axes, optional
+    width : float, default 2.0
+        Half-width of the bands in standard deviations, > 0.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = plot_predictive_band([0.0, 1.0], [0.0, 1.0], [1.0, 4.0], param_var=[0.5, 1.0])
+    >>> len(ax.collections), ax.get_lines()[0].get_label()
+    (2, 'predictive mean')
+    >>> plt.close("all")
+    """
+    x = as_array(x, "x", ndim=1, finite=True)
+    arrays = {"mean": mean, "var": var} | ({} if param_var is None else {"param_var": param_var})
+    for name, value in arrays.items():
+        arrays[name] = as_array(value, name, ndim=1)
+        if arrays[name].shape != x.shape:
+            raise ValueError(f"{name} has shape {arrays[name].shape} but x has shape {x.shape}")
+        if name != "mean" and np.any(arrays[name] < 0):
+            raise ValueError(f"{name} must be >= 0 (a variance, not a standard deviation)")
+    width = as_scalar(width, "width", minimum=0, strict=True)
+    if ax is None:
+        _, ax = plt.subplots()
+    mean = arrays["mean"]
+    half = width * np.sqrt(arrays["var"])
+    ax.fill_between(x, mean - half, mean + half, color="0.85", linewidth=0,
+                    label=f"±{width:g} sd, predictive")
+    if param_var is not None:
+        half = width * np.sqrt(arrays["param_var"])
+        ax.fill_between(x, mean - half, mean + half, color="0.65", linewidth=0,
+                        label=f"±{width:g} sd, parameters only")
+    ax.plot(x, mean, color=PALETTE["model"], label="predictive mean", zorder=2.5)  # above sampled curves
+    return ax

@@ -259,3 +259,24 @@ def test_gaussian_basis_peaks_at_its_centres():
 def test_bad_input_names_the_argument(call, error, name):
     with pytest.raises(error, match=name):
         call()
+
+
+def test_plot_predictive_band_draws_the_stated_bands():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x = np.linspace(0, 1, 5)
+    mean, var, param_var = np.sin(x), np.full(5, 0.25), np.full(5, 0.04)
+    ax = bayes.plot_predictive_band(x, mean, var, param_var=param_var, width=2.0)
+    outer, inner = (c.get_paths()[0].vertices[:, 1] for c in ax.collections)
+    assert np.isclose(outer.max(), (mean + 1.0).max()) and np.isclose(outer.min(), (mean - 1.0).min())
+    assert np.isclose(inner.max(), (mean + 0.4).max()) and np.isclose(inner.min(), (mean - 0.4).min())
+    assert np.allclose(ax.get_lines()[0].get_ydata(), mean)
+    ax.figure.canvas.draw()
+    with pytest.raises(ValueError, match="var must be >= 0"):
+        bayes.plot_predictive_band(x, mean, -var)
+    with pytest.raises(ValueError, match="mean has shape"):
+        bayes.plot_predictive_band(x, mean[:3], var)
+    plt.close("all")
