@@ -383,9 +383,10 @@ def maximize_evidence(X, y, *, fit_intercept=True, tol=1e-12, max_iter=10_000):
     mu, V = np.linalg.eigh(Xc.T @ Xc)
     mu = np.clip(mu, 0.0, None)
     Vty = V.T @ (Xc.T @ yc)
-    y_var = float(np.mean(yc**2)) if fit_intercept else float(np.var(y))
+    y_var = float(np.mean(yc**2))  # about the mean with an intercept, about 0 without
     if y_var == 0.0:
-        raise ValueError("y is constant: there is no noise variance to estimate")
+        which = "constant" if fit_intercept else "all zero"
+        raise ValueError(f"y is {which}: there is no noise variance to estimate")
     a, B = 1.0, 1.0 / y_var
     for n_iter in range(1, max_iter + 1):  # noqa: B007 (reported after the loop)
         m = V @ (B * Vty / (a + B * mu))

@@ -172,6 +172,19 @@ def test_maximize_evidence_reports_no_signal():
     X = rng.normal(size=(30, 2))
     with pytest.raises(ValueError, match="constant"):
         bayes.maximize_evidence(X, np.ones(30))
+    with pytest.raises(ValueError, match="all zero"):
+        bayes.maximize_evidence(X, np.zeros(30), fit_intercept=False)
+
+
+def test_maximize_evidence_without_intercept_learns_a_level_through_a_column_of_ones():
+    """Without an intercept a constant column carries the level; a level far from 0 is signal, not noise."""
+    rng = np.random.default_rng(11)
+    X = np.column_stack([np.ones(50), rng.normal(size=50)])
+    y = 3.0 + 0.5 * X[:, 1] + 0.1 * rng.normal(size=50)
+    fit = bayes.maximize_evidence(X, y, fit_intercept=False)
+    post = bayes.posterior(X, y, noise_var=fit.noise_var, prior_var=fit.prior_var, fit_intercept=False)
+    assert np.allclose(post.w, [3.0, 0.5], atol=0.1)
+    assert fit.noise_var == pytest.approx(0.01, rel=0.5)
 
 
 # --------------------------------------------------------------------------- Laplace prior
