@@ -22,6 +22,7 @@ random quantity (the design ``X`` fixed, the noise random) and needs:
 Throughout, ``p`` is the number of columns of ``A``: ``d + 1`` with the intercept, ``d`` without.
 """
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -34,6 +35,8 @@ __all__ = [
     "ols_covariance",
     "estimator_covariance",
     "OLSInference",
+    "t_cdf",
+    "t_quantile",
     "fit_ols_inference",
     "linear_unbiased_estimator",
     "simulate_estimates",
@@ -222,7 +225,7 @@ class OLSInference(NamedTuple):
 
         Exact (coverage exactly ``level``) when the errors are Gaussian, uncorrelated and homoscedastic
         with a fixed, full-rank design; with other error distributions of finite variance only
-        asymptotically, as ``n`` grows. The quantile comes from :data:`scipy.stats.t`.
+        asymptotically, as ``n`` grows. The quantile comes from :func:`t_quantile`.
 
         Parameters
         ----------
@@ -244,13 +247,96 @@ class OLSInference(NamedTuple):
         array([[-0.238,  2.038],
                [-1.23 ,  3.03 ]])
         """
-        from scipy import stats
-
         level = as_scalar(level, "level", minimum=0, strict=True)
         if level >= 1:
             raise ValueError(f"level must be strictly between 0 and 1; got {level!r}")
-        half = stats.t.ppf(0.5 + level / 2, self.dof) * self.stderr
+        half = t_quantile(0.5 + level / 2, self.dof) * self.stderr
         return np.column_stack([self.coef - half, self.coef + half])
+
+
+def _incomplete_beta(a, b, x):
+    """The regularized incomplete beta function I_x(a, b), by its continued fraction (modified Lentz)."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    if x > (a + 1.0) / (a + b + 2.0):  # the fraction converges fast only below the mean: use the symmetry
+        return 1.0 - _incomplete_beta(b, a, 1.0 - x)
+    log_front = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    tiny = 1e-300
+    c, d = 1.0, 1.0 - (a + b) * x / (a + 1.0)
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    fraction = d
+    for m in range(1, 500):
+        for numerator in (m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+                          -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))):
+            d = 1.0 + numerator * d
+            d = 1.0 / (d if abs(d) > tiny else tiny)
+            c = 1.0 + numerator / c
+            c = c if abs(c) > tiny else tiny
+            fraction *= c * d
+        if abs(c * d - 1.0) < 1e-15:
+            break
+    return math.exp(log_front) * fraction / a
+
+
+def t_cdf(t, dof):
+    """The CDF of Student's t distribution with ``dof`` degrees of freedom at ``t`` (NumPy only).
+
+    Examples
+    --------
+    >>> round(t_cdf(0.0, 3), 12), round(t_cdf(2.0, 1), 6)  # Cauchy: 1/2 + arctan(2)/pi
+    (0.5, 0.852416)
+    """
+    t = float(t)
+    dof = as_scalar(dof, "dof", minimum=0, strict=True)
+    tail = 0.5 * _incomplete_beta(dof / 2.0, 0.5, dof / (dof + t * t))
+    return 1.0 - tail if t >= 0 else tail
+
+
+def t_quantile(prob, dof):
+    """The ``prob``-quantile of Student's t distribution with ``dof`` degrees of freedom (NumPy only).
+
+    The helpers depend on NumPy and Matplotlib alone, so the quantile is computed here: :func:`t_cdf` through
+    the regularized incomplete beta function, inverted by bisection to full double precision (the tests compare
+    it with ``scipy.stats.t.ppf``).
+
+    Parameters
+    ----------
+    prob : float
+        A probability strictly between 0 and 1.
+    dof : float
+        Degrees of freedom, > 0.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(t_quantile(0.975, 2), 3), round(t_quantile(0.5, 7), 12), round(t_quantile(0.975, 1e6), 3)
+    (4.303, 0.0, 1.96)
+    """
+    prob = as_scalar(prob, "prob", minimum=0, strict=True)
+    if prob >= 1:
+        raise ValueError(f"prob must be strictly between 0 and 1; got {prob!r}")
+    dof = as_scalar(dof, "dof", minimum=0, strict=True)
+    if prob == 0.5:
+        return 0.0
+    lo, hi = -1.0, 1.0
+    while t_cdf(lo, dof) > prob:
+        lo *= 2.0
+    while t_cdf(hi, dof) < prob:
+        hi *= 2.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if mid in (lo, hi):
+            break
+        if t_cdf(mid, dof) < prob:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
 
 
 def fit_ols_inference(X, y, *, fit_intercept=True):
@@ -472,8 +558,6 @@ def simulate_intervals(X, theta, *, noise_var, n_rep, level=0.95, seed=0, fit_in
     >>> ci.shape, bool(np.all(np.abs(covered.mean(axis=0) - 0.95) < 0.02))
     ((2000, 2, 2), True)
     """
-    from scipy import stats
-
     level = as_scalar(level, "level", minimum=0, strict=True)
     if level >= 1:
         raise ValueError(f"level must be strictly between 0 and 1; got {level!r}")
@@ -491,7 +575,7 @@ def simulate_intervals(X, theta, *, noise_var, n_rep, level=0.95, seed=0, fit_in
     s2 = np.sum(residual**2, axis=1) / (n - p)
     _, s, Vt = _full_rank_svd(A)
     gram_inv_diag = np.sum((Vt.T / s) ** 2, axis=1)
-    half = stats.t.ppf(0.5 + level / 2, n - p) * np.sqrt(s2[:, None] * gram_inv_diag)
+    half = t_quantile(0.5 + level / 2, n - p) * np.sqrt(s2[:, None] * gram_inv_diag)
     return np.stack([coef - half, coef + half], axis=-1)
 
 

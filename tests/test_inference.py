@@ -303,3 +303,17 @@ def test_heteroscedastic_simulation_matches_the_sandwich_covariance():
     assert np.all(np.abs(np.cov(est.T) - cov) < 4 * inf.sample_covariance_se(cov, 6000))
     with pytest.raises(ValueError, match="error_var"):
         inf.simulate_estimates(X, [1.0, 0.5], noise_var=1.0, n_rep=3, error_var=-v)
+
+
+@pytest.mark.parametrize("dof", [1, 2, 3.5, 7, 30, 1000])
+@pytest.mark.parametrize("prob", [1e-6, 0.025, 0.2, 0.5, 0.8, 0.975, 0.999999])
+def test_t_quantile_matches_scipy_so_the_helpers_need_numpy_only(prob, dof):
+    stats = pytest.importorskip("scipy.stats")
+    assert inf.t_quantile(prob, dof) == pytest.approx(stats.t.ppf(prob, dof), rel=1e-9, abs=1e-12)
+    assert inf.t_cdf(stats.t.ppf(prob, dof), dof) == pytest.approx(prob, rel=1e-9)
+
+
+@pytest.mark.parametrize("bad", [0.0, 1.0, -0.1, 2.0])
+def test_t_quantile_refuses_probabilities_outside_0_1_by_name(bad):
+    with pytest.raises(ValueError, match="prob"):
+        inf.t_quantile(bad, 3)
