@@ -266,3 +266,26 @@ def test_feedback_filter_renders_what_nbconvert_renders():
     attack = "<div class='x' onclick='f()'><script>f()</script><a href='javascript:f()'>y</a></div>"
     assert "script" not in clean_html(attack) and "onclick" not in clean_html(attack)
     assert "javascript" not in clean_html(attack) and "javascript" not in bleach_clean(attack)
+
+
+def test_scratch_folders_of_dead_grading_processes_are_swept(tmp_path, monkeypatch):
+    """A Dask worker that is killed cannot remove its scratch folder: the next grading process does."""
+    import subprocess
+    import sys
+
+    from l2course.grading.sandbox import Environment
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    abandoned = tmp_path / f"l2grade-p{dead.pid}-0123456789"
+    (abandoned / "l2grade-0123456789ab").mkdir(parents=True)
+    living = tmp_path / f"l2grade-p{1}-0123456789"  # pid 1 is alive: never touched
+    living.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    environment = Environment(isolate=False)
+    try:
+        assert not abandoned.exists() and living.exists()
+        assert environment.scratch.parent == tmp_path and environment.scratch.is_dir()
+    finally:
+        environment.close()
+    assert not environment.scratch.exists()

@@ -74,6 +74,28 @@ def _cgroup_v1_writable() -> bool:
         return False
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_abandoned(root: Path) -> list[Path]:
+    """Remove the scratch folders of grading processes that died without cleaning up (a Dask worker killed
+    or terminated never runs its exit handlers); their sandboxes died with them (``--die-with-parent``)."""
+    removed = []
+    for folder in Path(root).glob("l2grade-p*-*"):
+        pid = folder.name.split("-")[1][1:]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
 class Limits:
     def __init__(self, cell_timeout=60.0, wall=600.0, memory_mb=2048, max_output=5_000_000, keep_output=20_000,
                  max_procs=64, disk_mb=256):
@@ -92,7 +114,9 @@ class Environment:
     def __init__(self, isolate: bool = True):
         self.bwrap = bwrap_path() if isolate else None
         self.cgroups = _cgroup_v1_writable()
-        self.scratch = Path(os.environ.get("TMPDIR", "/tmp")) / f"l2grade-{uuid.uuid4().hex[:10]}"
+        root = Path(os.environ.get("TMPDIR", "/tmp"))
+        sweep_abandoned(root)
+        self.scratch = root / f"l2grade-p{os.getpid()}-{uuid.uuid4().hex[:10]}"
         self.scratch.mkdir(parents=True)
         shutil.copy(RUNNER, self.scratch / "runner.py")
         os.chmod(self.scratch, 0o755)
