@@ -345,7 +345,7 @@ def sgd_chains(X, y, *, lr, n_steps, n_chains, w0=None, seed=0):
     """Independent chains of single-example SGD on ``MSE(y, X w)``, examples drawn with replacement.
 
     At step ``k`` each chain draws ``i`` uniformly from ``range(n)`` (independently of everything
-    before) and takes ``w <- w - lr_k 2 x_i (x_i @ w - y_i)``, an unbiased estimate of the full
+    before; all draws are ``default_rng(seed).integers(n, size=(n_steps, n_chains))``) and takes ``w <- w - lr_k 2 x_i (x_i @ w - y_i)``, an unbiased estimate of the full
     gradient step. (:func:`l2course.descent.sgd` shuffles once per epoch instead; its noise is not
     independent from step to step.) No intercept: append a column of ones to ``X`` for one.
 
@@ -395,13 +395,13 @@ def sgd_chains(X, y, *, lr, n_steps, n_chains, w0=None, seed=0):
     if w.shape != (d,):
         raise ValueError(f"w0 has shape {w.shape}; expected ({d},)")
     W = np.tile(w, (n_chains, 1))
-    rng = np.random.default_rng(seed)
+    draws = np.random.default_rng(seed).integers(n, size=(n_steps, n_chains))
     path = np.empty((n_steps + 1, n_chains, d))
     path[0] = W
     for k in range(n_steps):
-        i = rng.integers(n, size=n_chains)
-        residual = np.einsum("cj,cj->c", X[i], W) - y[i]
-        W = W - lrs[k] * 2.0 * residual[:, None] * X[i]
+        X_k = X[draws[k]]
+        residual = np.einsum("cj,cj->c", X_k, W) - y[draws[k]]
+        W = W - (2.0 * lrs[k]) * residual[:, None] * X_k
         path[k + 1] = W
     return path
 
