@@ -344,10 +344,11 @@ def robbins_monro_lr(lr0, k0, n_steps):
 def sgd_chains(X, y, *, lr, n_steps, n_chains, w0=None, seed=0):
     """Independent chains of single-example SGD on ``MSE(y, X w)``, examples drawn with replacement.
 
-    At step ``k`` each chain draws ``i`` uniformly from ``range(n)`` (independently of everything
-    before; all draws are ``default_rng(seed).integers(n, size=(n_steps, n_chains))``) and takes ``w <- w - lr_k 2 x_i (x_i @ w - y_i)``, an unbiased estimate of the full
-    gradient step. (:func:`l2course.descent.sgd` shuffles once per epoch instead; its noise is not
-    independent from step to step.) No intercept: append a column of ones to ``X`` for one.
+    At step ``k`` each chain draws ``i`` uniformly from ``range(n)``, independently of everything
+    before (all draws are ``default_rng(seed).integers(n, size=(n_steps, n_chains))``), and takes
+    ``w <- w - lr_k 2 x_i (x_i @ w - y_i)``, an unbiased estimate of the full gradient step.
+    (:func:`l2course.descent.sgd` shuffles once per epoch instead; its noise is not independent
+    from step to step.) No intercept: append a column of ones to ``X`` for one.
 
     Parameters
     ----------
