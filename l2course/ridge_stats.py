@@ -13,6 +13,7 @@ the smoother matrix and leave-one-out (:func:`ridge_smoother`, :func:`loo_residu
 (:func:`one_standard_error_rule`); a plot (:func:`plot_bias_variance`).
 """
 
+from itertools import cycle
 from typing import NamedTuple
 
 import matplotlib.pyplot as plt
@@ -498,7 +499,7 @@ def plot_bias_variance(risk, *, ax=None, simulated=None, band=None, marks=()):
     band : array_like of shape (k,), optional
         Half-width of a band drawn around ``simulated`` (e.g. 2 Monte-Carlo standard errors).
     marks : sequence of (alpha, label) pairs
-        Vertical lines, e.g. the Hoerl-Kennard bounds.
+        Vertical lines with a legend entry each e.g. the Hoerl-Kennard bounds.
 
     Returns
     -------
@@ -530,10 +531,8 @@ def plot_bias_variance(risk, *, ax=None, simulated=None, band=None, marks=()):
             ax.fill_between(a, simulated - band, simulated + band, color=PALETTE["data"], alpha=0.25,
                             label="Monte-Carlo band")
         ax.plot(a, simulated, "o", ms=3, color=PALETTE["data"], label="MSE (simulated)")
-    for alpha, label in marks:
-        ax.axvline(alpha, color=PALETTE["neutral"], linestyle=":", linewidth=1.2)
-        ax.annotate(label, (alpha, 0.97), xycoords=("data", "axes fraction"), rotation=90,
-                    ha="right", va="top", fontsize=8)
+    for (alpha, label), style in zip(marks, cycle([":", "-.", (0, (1, 3)), (0, (5, 2))])):
+        ax.axvline(alpha, color=PALETTE["neutral"], linestyle=style, linewidth=1.2, label=label)
     ax.set_xscale("log")
     ax.set_xlabel(r"penalty $\alpha$ (log scale), SSE convention")
     ax.set_ylabel(r"$\mathbb{E}\,\|\hat{\mathbf{w}}_\alpha - \mathbf{w}\|^2$ and its parts")

@@ -53,8 +53,8 @@ def test_risk_equals_mean_and_covariance_of_the_linear_map(fit_intercept):
 def test_risk_matches_the_matrix_formulas_of_the_theorem():
     X, w = make_design(seed=3)
     Xc = X - X.mean(axis=0)
-    G, I, alpha, noise_var = Xc.T @ Xc, np.eye(X.shape[1]), 7.0, 0.8
-    M = np.linalg.inv(G + alpha * I)
+    G, alpha, noise_var = Xc.T @ Xc, 7.0, 0.8
+    M = np.linalg.inv(G + alpha * np.eye(X.shape[1]))
     bias = M @ G @ w - w
     cov = noise_var * M @ G @ M
     risk = rs.ridge_estimate_risk(X, w, alpha, noise_var=noise_var)
@@ -239,7 +239,8 @@ def test_plot_draws_the_three_curves_the_band_and_the_marks():
     risk = rs.ridge_estimate_risk(X, w, alphas, noise_var=1.0)
     ax = rs.plot_bias_variance(risk, simulated=risk.mse * 1.01, band=0.05 * risk.mse, marks=[(1.0, "bound")])
     labels = [line.get_label() for line in ax.get_lines()]
-    assert labels[:4] == ["squared bias", "variance", "MSE (closed form)", "MSE (simulated)"]
+    assert labels == ["squared bias", "variance", "MSE (closed form)", "MSE (simulated)", "bound"]
+    assert ax.get_lines()[4].get_xdata()[0] == 1.0
     assert np.allclose(ax.get_lines()[2].get_ydata(), risk.mse)
     assert ax.get_xscale() == "log" and len(ax.collections) == 1
     plt.close(ax.figure)
