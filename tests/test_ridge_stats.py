@@ -244,3 +244,13 @@ def test_plot_draws_the_three_curves_the_band_and_the_marks():
     assert np.allclose(ax.get_lines()[2].get_ydata(), risk.mse)
     assert ax.get_xscale() == "log" and len(ax.collections) == 1
     plt.close(ax.figure)
+
+
+def test_simulation_without_intercept_is_fit_ridge_without_intercept():
+    X, w = make_design(n=15, d=3, seed=9)
+    W = rs.simulate_ridge_estimates(X, w, [0.0, 5.0], noise_var=0.5, n_rep=3, seed=4, fit_intercept=False)
+    z = np.random.default_rng(4).standard_normal((3, 15))
+    for r in range(3):
+        y = X @ w + np.sqrt(0.5) * z[r]
+        for k, alpha in enumerate([0.0, 5.0]):
+            assert np.allclose(W[r, k], l2.fit_ridge(X, y, alpha, fit_intercept=False).w, rtol=1e-9, atol=1e-12)
