@@ -9,7 +9,18 @@ data (:mod:`l2course.data`) and plot helpers in a colour-blind-safe style
     l2.mse([1, 2, 3], [1, 2, 4])
 """
 
-from . import bayes, classification, conventions, descent, inference, optimizers, plots, regularization, robust
+from . import (
+    bayes,
+    classification,
+    conventions,
+    descent,
+    inference,
+    optimizers,
+    plots,
+    regularization,
+    ridge_stats,
+    robust,
+)
 from .data import house_price_example, make_house_prices, make_regression_1d
 from .gradients import linear_mse_grad, mse_grad, numerical_gradient
 from .losses import huber, l2_loss, mae, mse, rmse, squared_error, sse
@@ -56,6 +67,7 @@ __all__ = [
     "optimizers",
     "robust",
     "regularization",
+    "ridge_stats",
     "classification",
     "bayes",
     # printing numbers that are facts, not round-off
