@@ -9,7 +9,7 @@ data (:mod:`l2course.data`) and plot helpers in a colour-blind-safe style
     l2.mse([1, 2, 3], [1, 2, 4])
 """
 
-from . import classification, conventions, descent, inference, plots, regularization, robust
+from . import classification, conventions, descent, inference, lsq_classification, plots, regularization, robust
 from .data import house_price_example, make_house_prices, make_regression_1d
 from .gradients import linear_mse_grad, mse_grad, numerical_gradient
 from .losses import huber, l2_loss, mae, mse, rmse, squared_error, sse
@@ -56,6 +56,7 @@ __all__ = [
     "robust",
     "regularization",
     "classification",
+    "lsq_classification",
     # printing numbers that are facts, not round-off
     "agree",
     "value_or_bound",
