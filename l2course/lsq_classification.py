@@ -259,8 +259,10 @@ def plot_indicator_fits(fit, X, labels, *, ax=None, grid=None):
         _, ax = plt.subplots()
     colours = [CYCLE[i % len(CYCLE)] for i in range(k)]
     edges = np.concatenate([[grid[0]], (grid[1:] + grid[:-1]) / 2, [grid[-1]]])
-    for j in range(grid.shape[0]):
-        ax.axvspan(edges[j], edges[j + 1], color=colours[predicted[j]], alpha=0.12, linewidth=0)
+    starts = np.flatnonzero(np.diff(predicted, prepend=-1))  # one band per run of equal predictions
+    stops = np.append(starts[1:], grid.shape[0])
+    for start, stop in zip(starts, stops):
+        ax.axvspan(edges[start], edges[stop], color=colours[predicted[start]], alpha=0.12, linewidth=0)
     for c in range(k):
         ax.plot(grid, values[:, c], color=colours[c], label=rf"$\hat{{y}}_{c}(x)$, class {c}")
         xs = X[labels == c, 0]

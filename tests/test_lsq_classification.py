@@ -199,6 +199,12 @@ def test_plots_draw_what_they_say():
     grid_line = ax.get_lines()[1]
     expected = fit.decision_function(grid_line.get_xdata().reshape(-1, 1))[:, 1]
     assert np.allclose(grid_line.get_ydata(), expected)
+    # one background band per predicted interval: the masked middle class gets none
+    bands = [matplotlib.colors.to_hex(patch.get_facecolor()[:3]) for patch in ax.patches]
+    assert bands == [l2.CYCLE[0].lower(), l2.CYCLE[2].lower()]
+    plt.close(ax.figure)
+    ax = lsq.plot_indicator_fits(lsq.fit_indicators(X, labels, degree=2), X, labels)
+    assert len(ax.patches) == 3
     plt.close(ax.figure)
     ax = lsq.plot_expected_scores([0.3], "log")
     curve, dot = ax.get_lines()
