@@ -261,7 +261,7 @@ def plot_indicator_fits(fit, X, labels, *, ax=None, grid=None):
     edges = np.concatenate([[grid[0]], (grid[1:] + grid[:-1]) / 2, [grid[-1]]])
     starts = np.flatnonzero(np.diff(predicted, prepend=-1))  # one band per run of equal predictions
     stops = np.append(starts[1:], grid.shape[0])
-    for start, stop in zip(starts, stops):
+    for start, stop in zip(starts, stops, strict=True):
         ax.axvspan(edges[start], edges[stop], color=colours[predicted[start]], alpha=0.12, linewidth=0)
     for c in range(k):
         ax.plot(grid, values[:, c], color=colours[c], label=rf"$\hat{{y}}_{c}(x)$, class {c}")
@@ -340,8 +340,8 @@ def fisher_direction(X, y):
     S = within_class_scatter(X, labels)
     if np.linalg.matrix_rank(S) < S.shape[0]:
         raise ValueError("the within-class scatter S_W of X is singular; Fisher's direction is not unique")
-    delta = X[labels == 1].mean(axis=0) - X[labels == 0].mean(axis=0)
-    return np.linalg.solve(S, delta)
+    mean_gap = X[labels == 1].mean(axis=0) - X[labels == 0].mean(axis=0)
+    return np.linalg.solve(S, mean_gap)
 
 
 def fisher_targets(y):

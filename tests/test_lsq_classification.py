@@ -122,10 +122,10 @@ def test_least_squares_on_coded_targets_is_fisher_and_lda(seed):
     for targets in (lsq.fisher_targets(y), np.where(y == 1, 1.0, -1.0), np.where(y == 1, 0.3, 7.0)):
         w = l2.fit_least_squares(X, targets).w
         t0, t1 = targets[y == 0][0], targets[y == 1][0]
-        c_b = n0 * n1 / (n0 + n1)
-        delta = X[y == 1].mean(axis=0) - X[y == 0].mean(axis=0)
-        a = delta @ fisher
-        assert np.allclose(w, (t1 - t0) * c_b / (1 + c_b * a) * fisher, rtol=1e-9)
+        nu = n0 * n1 / (n0 + n1)
+        mean_gap = X[y == 1].mean(axis=0) - X[y == 0].mean(axis=0)
+        d2 = mean_gap @ fisher  # squared Mahalanobis distance in the S_W metric
+        assert np.allclose(w, (t1 - t0) * nu / (1 + nu * d2) * fisher, rtol=1e-9)
     b = l2.fit_least_squares(X, lsq.fisher_targets(y)).b
     w = l2.fit_least_squares(X, lsq.fisher_targets(y)).w
     assert w @ X.mean(axis=0) + b == pytest.approx(0.0, abs=1e-9)  # boundary through the mean
