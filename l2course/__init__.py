@@ -15,6 +15,7 @@ from . import (
     conventions,
     descent,
     inference,
+    lsq_classification,
     optimizers,
     plots,
     regularization,
@@ -70,6 +71,7 @@ __all__ = [
     "ridge_stats",
     "classification",
     "bayes",
+    "lsq_classification",
     # printing numbers that are facts, not round-off
     "agree",
     "value_or_bound",
