@@ -6,7 +6,6 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(CURDIR)/$(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-MATHJAX := _build/offline-assets/mathjax/tex-chtml.js
 ASSIGNMENTS := $(notdir $(wildcard solutions/[0-9]*))
 
 # nbgrader runs alembic from PATH; kernels and BLAS run single-threaded so stored outputs match everywhere.
@@ -17,11 +16,12 @@ export MKL_NUM_THREADS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 
-.PHONY: venv help book book-offline test lint notebooks exercises book-render site-test frameworks-test grade bench clean lock
+.PHONY: venv help book book-offline pdf publish-setting test lint notebooks exercises book-render site-test frameworks-test grade bench clean lock
 
 help:
-	@echo "make book       build the website into _build/html (executes notebooks through the cache)"
-	@echo "make book-offline  the same, but works with no network at all (MathJax served from the build)"
+	@echo "make book       build the website into _build/html (executes notebooks through the cache; needs no network)"
+	@echo "make pdf        the whole course as one PDF, _build/pdf/l2-loss.pdf (stored outputs, Chromium)"
+	@echo "make publish-setting  after editing publish.yml: rewrite the chapters' install cells"
 	@echo "make test       the whole suite: lint, unit/property/doctests, nbval, exercise sync, grading, book"
 	@echo "make notebooks  re-execute chapter and solution notebooks in place (after editing them)"
 	@echo "make exercises  regenerate exercises/ from solutions/ with nbgrader"
@@ -58,24 +58,36 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-# MathJax 3 from the npm registry (pinned in tools/offline/package-lock.json; node_modules is not committed).
-$(MATHJAX): tools/offline/package.json tools/offline/package-lock.json
-	cd tools/offline && npm ci --no-audit --no-fund --silent
-	rm -rf $(dir $@) && mkdir -p $(dir $@)
-	cp -r tools/offline/node_modules/mathjax/es5/. $(dir $@)
+# Formulas render with no network: MathJax 3 is served from the site (tools/offline_mathjax.py, files from the
+# PyPI package django-static-mathjax). The old name of the offline build is kept as an alias.
+book-offline: book
 
-book-offline: $(STAMP) $(MATHJAX)
-	$(BIN)/python tools/book_config.py --offline _build/offline-assets _build/.config-offline.yml
-	$(BIN)/jupyter-book build . -W -n --keep-going --config _build/.config-offline.yml
-
-# The offline book, rendering the outputs nbval has just validated instead of executing them again.
-book-render: $(STAMP) $(MATHJAX)
-	$(BIN)/python tools/book_config.py --render-only --offline _build/offline-assets _build/.config-render.yml
+# The book, rendering the outputs nbval has just validated instead of executing them again.
+book-render: $(STAMP)
+	$(BIN)/python tools/book_config.py --render-only _build/.config-render.yml
 	$(BIN)/jupyter-book build . -W -n --keep-going --config _build/.config-render.yml
 
-# Every page of the built site in the system Chromium, with the network blocked (screenshots: _build/screenshots).
-site-test: $(STAMP)
-	$(BIN)/pytest tests/site
+# The PDF edition: a single-page HTML build of the whole table of contents (stored outputs), printed by the
+# system Chromium once MathJax has typeset every formula. Needs Debian's chromium package.
+pdf: $(STAMP)
+	$(BIN)/python tools/book_config.py --render-only _build/.config-render.yml
+	$(BIN)/jupyter-book build . -W -n --keep-going --builder singlehtml --config _build/.config-render.yml
+	$(BIN)/python tools/print_pdf.py _build/singlehtml/intro.html _build/pdf/l2-loss.pdf
+
+# After editing publish.yml: the install cell of every chapter notebook, from the setting (tests check it).
+publish-setting: $(STAMP)
+	$(BIN)/python tools/course_publish.py --write
+
+# axe-core for the accessibility tests, from npm (pinned in tests/site/package-lock.json; not committed).
+AXE := tests/site/node_modules/axe-core/axe.min.js
+$(AXE): tests/site/package.json tests/site/package-lock.json
+	cd tests/site && npm ci --no-audit --no-fund --silent
+	touch $@
+
+# Every page of the built site in the system Chromium, with the network blocked (screenshots:
+# _build/screenshots; axe-core's findings: _build/axe).
+site-test: $(STAMP) $(AXE)
+	$(BIN)/pytest -rs tests/site
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/execute_notebooks.py
@@ -104,7 +116,7 @@ frameworks-test:
 	$(FW_VENV)/bin/pytest -p no:cacheprovider -rs tests/test_frameworks*.py tests/test_conventions.py
 
 clean:
-	rm -rf _build .pytest_cache .hypothesis .ruff_cache .grading tools/offline/node_modules
+	rm -rf _build .pytest_cache .hypothesis .ruff_cache .grading tests/site/node_modules
 	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +
 
 lock:

@@ -9,7 +9,7 @@ data (:mod:`l2course.data`) and plot helpers in a colour-blind-safe style
     l2.mse([1, 2, 3], [1, 2, 4])
 """
 
-from . import classification, conventions, descent, plots, regularization, robust
+from . import classification, conventions, descent, inference, plots, regularization, robust
 from .data import house_price_example, make_house_prices, make_regression_1d
 from .gradients import linear_mse_grad, mse_grad, numerical_gradient
 from .losses import huber, l2_loss, mae, mse, rmse, squared_error, sse
@@ -22,6 +22,7 @@ from .plots import (
     plot_residuals,
     use_style,
 )
+from .printing import agree, value_or_bound
 
 __version__ = "0.1.0"
 
@@ -51,9 +52,13 @@ __all__ = [
     # topic modules (chapters 2-6 import them as `from l2course import <topic>`)
     "conventions",
     "descent",
+    "inference",
     "robust",
     "regularization",
     "classification",
+    # printing numbers that are facts, not round-off
+    "agree",
+    "value_or_bound",
     # plots
     "plots",
     "PALETTE",

@@ -102,15 +102,16 @@ def cost(y, y_hat, convention="mse"):
 def cost_gradient(y, y_hat, convention="mse"):
     """Gradient of :func:`cost` with respect to the predictions ``y_hat``.
 
-    With ``e = y_hat - y`` (prediction minus target) and ``n`` elements::
+    With the residual ``r = y - y_hat`` and ``n`` elements::
 
-        sse: 2 e      mse: (2/n) e      half_sse: e      half_mse: e / n
-        rmse: e / (n * RMSE)   (= grad MSE / (2 RMSE): the factor changes with y_hat)
+        sse: -2 r      mse: -(2/n) r      half_sse: -r      half_mse: -r / n
+        rmse: -r / (n * RMSE)   (= grad MSE / (2 RMSE): the factor changes with y_hat)
 
     The first four are constant multiples of one another, so one learning rate means four
-    different step sizes. At a perfect fit the RMSE is not differentiable; the gradient returned
-    there is zero (its one-sided limit along every direction is a unit-norm vector, so
-    gradient descent on the RMSE does not settle smoothly).
+    different step sizes for gradient descent. At a perfect fit the RMSE is not differentiable;
+    the gradient returned there is zero. Approaching the perfect fit along any direction, the
+    gradient ``-r / (sqrt(n) * ||r||)`` keeps the norm ``1 / sqrt(n)`` (the RMSE is
+    ``||r|| / sqrt(n)``, a cone), so gradient descent on the RMSE does not settle smoothly.
 
     Parameters
     ----------
@@ -133,13 +134,13 @@ def cost_gradient(y, y_hat, convention="mse"):
     """
     _check_choice(convention, "convention", COSTS)
     y, y_hat = as_pair(y, y_hat)
-    e = y_hat - y
-    n = e.size
+    residual = y - y_hat
+    n = residual.size
     if convention == "rmse":
-        root = np.sqrt(np.dot(e.ravel(), e.ravel()) / n)
-        return e / (n * root) if root > 0 else np.zeros_like(e)
+        root = np.sqrt(np.dot(residual.ravel(), residual.ravel()) / n)
+        return -residual / (n * root) if root > 0 else np.zeros_like(residual)
     factor = {"sse": 2.0, "mse": 2.0 / n, "half_sse": 1.0, "half_mse": 1.0 / n}[convention]
-    return factor * e
+    return -factor * residual
 
 
 def _as_columns(y, y_hat):

@@ -3,7 +3,7 @@
 Plain full-batch gradient descent is :func:`l2course.gradient_descent`; this module adds what the chapter on
 derivatives and gradient descent needs around it:
 
-* :func:`max_stable_lr` -- the largest stable learning rate ``2 / lambda_max(H)`` of a linear model's
+* :func:`max_stable_lr` -- the largest stable learning rate ``2 / mu_max(H)`` of a linear model's
   squared-error cost, for the MSE, ``SSE / 2`` and SSE conventions;
 * :func:`linear_gd` -- gradient descent on a linear model's cost, in any of those conventions;
 * :func:`minibatch_indices` and :func:`sgd` -- seeded mini-batch stochastic gradient descent;
@@ -86,14 +86,14 @@ def cost_hessian(X, *, convention="mse", fit_intercept=False):
 def max_stable_lr(X, *, convention="mse", fit_intercept=False):
     """Largest stable learning rate of gradient descent on a linear model's squared-error cost.
 
-    Gradient descent on a quadratic cost with Hessian ``H`` moves the error ``e_k = x_k - x*`` by
-    ``e_{k+1} = (I - lr H) e_k``. Along the eigenvector of eigenvalue ``lam_i`` the error is
-    multiplied by ``1 - lr lam_i`` at every step, so it shrinks for every direction exactly when
-    ``lr < 2 / lam_max(H)``. This function returns that bound, ``2 / lam_max``.
+    Gradient descent on a quadratic cost with Hessian ``H`` moves the error ``Delta_k = x_k - x*``
+    by ``Delta_{k+1} = (I - lr H) Delta_k``. Along the eigenvector of eigenvalue ``mu_j`` the error
+    is multiplied by ``1 - lr mu_j`` at every step, so it shrinks for every direction exactly when
+    ``lr < 2 / mu_max(H)``. This function returns that bound, ``2 / mu_max``.
 
     Because ``H`` scales with the cost's convention, so does the bound: with
-    ``H_mse = (2/n) X.T X`` the bound is ``n / lam_max(X.T X)``; with ``SSE / 2`` it is
-    ``2 / lam_max(X.T X)`` (n/2 times smaller) and with the SSE ``1 / lam_max(X.T X)``.
+    ``H_mse = (2/n) X.T X`` the bound is ``n / mu_max(X.T X)``; with ``SSE / 2`` it is
+    ``2 / mu_max(X.T X)`` (n/2 times smaller) and with the SSE ``1 / mu_max(X.T X)``.
 
     Parameters
     ----------
@@ -120,10 +120,10 @@ def max_stable_lr(X, *, convention="mse", fit_intercept=False):
     (0.2, 0.1)
     """
     H = cost_hessian(X, convention=convention, fit_intercept=fit_intercept)
-    lam_max = float(np.linalg.eigvalsh(H)[-1])
-    if lam_max <= 0:
+    mu_max = float(np.linalg.eigvalsh(H)[-1])
+    if mu_max <= 0:
         raise ValueError("X is all zero: the cost is flat and every learning rate is stable")
-    return 2.0 / lam_max
+    return 2.0 / mu_max
 
 
 def linear_gd(X, y, *, lr, n_steps, theta0=None, fit_intercept=True, convention="mse", tol=None):
@@ -295,8 +295,8 @@ def sgd(batch_grad, x0, n, *, lr, batch_size, n_epochs, seed=0):
 def finite_difference(f, x, *, h=1e-6, scheme="central"):
     """Finite-difference gradient of a scalar function, forward or central.
 
-    ``"forward"``: ``(f(x + h e_i) - f(x)) / h``, error O(h).
-    ``"central"``: ``(f(x + h e_i) - f(x - h e_i)) / (2 h)``, error O(h**2); it equals
+    ``"forward"``: ``(f(x + h u_i) - f(x)) / h``, error O(h).
+    ``"central"``: ``(f(x + h u_i) - f(x - h u_i)) / (2 h)``, error O(h**2); it equals
     :func:`l2course.numerical_gradient`. Both also suffer a round-off error of order
     ``eps * |f| / h``, so the total error is smallest at a moderate ``h`` (about ``1e-8`` forward,
     ``1e-5`` central, for well-scaled functions). The step divides by ``h`` as given.

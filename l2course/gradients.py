@@ -32,9 +32,9 @@ def mse_grad(y, y_hat):
 def linear_mse_grad(X, y, w, b=0.0):
     """Gradient of ``MSE(y, X @ w + b)`` with respect to the weights and the intercept.
 
-    With the residuals of the model ``e = X @ w + b - y`` (prediction minus target)::
+    With the residuals of the model ``r = y - (X @ w + b)`` (target minus prediction)::
 
-        grad_w = (2/n) X.T @ e        grad_b = (2/n) sum(e)
+        grad_w = -(2/n) X.T @ r        grad_b = -(2/n) sum(r)
 
     Parameters
     ----------
@@ -57,7 +57,7 @@ def linear_mse_grad(X, y, w, b=0.0):
     >>> X = [[1.0], [2.0]]
     >>> linear_mse_grad(X, [1.0, 2.0], [1.0])  # a perfect fit: zero gradient
     (array([0.]), 0.0)
-    >>> linear_mse_grad(X, [1.0, 2.0], [0.0], b=1.0)  # e = [0, -1]
+    >>> linear_mse_grad(X, [1.0, 2.0], [0.0], b=1.0)  # r = [0, 1]
     (array([-2.]), -1.0)
     """
     X, y = as_design(X, y)
@@ -67,9 +67,9 @@ def linear_mse_grad(X, y, w, b=0.0):
             f"w has shape {w.shape} but X has {X.shape[1]} columns; expected shape ({X.shape[1]},)"
         )
     b = as_array(b, "b", ndim=0)
-    e = X @ w + b - y
+    residual = y - (X @ w + b)
     n = y.shape[0]
-    return (2.0 / n) * (X.T @ e), float((2.0 / n) * e.sum())
+    return -(2.0 / n) * (X.T @ residual), float(-(2.0 / n) * residual.sum())
 
 
 def numerical_gradient(f, x, *, h=1e-6):
@@ -77,7 +77,7 @@ def numerical_gradient(f, x, *, h=1e-6):
 
     For every entry ``x_i`` of ``x``::
 
-        g_i = (f(x + h e_i) - f(x - h e_i)) / (2 h)
+        g_i = (f(x + h u_i) - f(x - h u_i)) / (2 h)
 
     where ``e_i`` is the unit array at entry ``i``. The denominator is the step actually taken,
     ``(x_i + h) - (x_i - h)`` in floating point, which equals ``2 h`` in exact arithmetic and

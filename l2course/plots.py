@@ -22,6 +22,7 @@ __all__ = [
     "plot_residuals",
     "plot_loss_vs_residual",
     "plot_cost_curve",
+    "plot_covariance_ellipse",
     "animation_html",
     "AnimationHTML",
 ]
@@ -336,6 +337,60 @@ def plot_cost_curve(
     ax.set_ylabel(ylabel)
     if label is not None or minimizer is not None:
         ax.legend()
+    return ax
+
+
+def plot_covariance_ellipse(mean, cov, *, level=0.95, ax=None, label=None, color=None, n_points=200):
+    """The ellipse holding a 2-D Gaussian's probability ``level``: ``(x - mean)' cov^-1 (x - mean) = c**2``.
+
+    For a Gaussian vector of two components the quadratic form is chi-square with 2 degrees of freedom,
+    whose quantile has the closed form ``c**2 = -2 log(1 - level)`` (5.991 for 95 %). The ellipse is drawn
+    as one line through ``n_points`` points ``mean + c L (cos t, sin t)`` with ``L`` the Cholesky factor of
+    ``cov``; its points are in ``ax.get_lines()[-1].get_xydata()``.
+
+    Parameters
+    ----------
+    mean : array_like of shape (2,)
+        Centre.
+    cov : array_like of shape (2, 2)
+        Symmetric positive definite covariance.
+    level : float, default 0.95
+        Probability inside, strictly between 0 and 1.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure is created if omitted.
+    label : str, optional
+        Legend label (the legend itself is left to the caller).
+    color : colour, optional
+        Default ``PALETTE["model"]``.
+    n_points : int, default 200
+        Points along the ellipse.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> ax = plot_covariance_ellipse([0.0, 0.0], [[4.0, 0.0], [0.0, 1.0]], level=1 - np.exp(-0.5))
+    >>> xy = ax.get_lines()[-1].get_xydata()  # c = 1: semi-axes 2 and 1
+    >>> bool(np.allclose(np.abs(xy).max(axis=0), [2.0, 1.0], atol=1e-3))
+    True
+    >>> plt.close(ax.figure)
+    """
+    m = as_array(mean, "mean", ndim=1)
+    S = as_array(cov, "cov", ndim=2)
+    if m.shape != (2,) or S.shape != (2, 2):
+        raise ValueError(f"mean must have shape (2,) and cov (2, 2); got {m.shape} and {S.shape}")
+    if not np.allclose(S, S.T) or np.linalg.eigvalsh(S)[0] <= 0:
+        raise ValueError("cov must be symmetric positive definite")
+    level = float(level)
+    if not 0 < level < 1:
+        raise ValueError(f"level must be strictly between 0 and 1; got {level!r}")
+    c = np.sqrt(-2.0 * np.log1p(-level))
+    t = np.linspace(0.0, 2.0 * np.pi, int(n_points))
+    xy = m + c * np.column_stack([np.cos(t), np.sin(t)]) @ np.linalg.cholesky(S).T
+    ax = _new_axes(ax)
+    ax.plot(xy[:, 0], xy[:, 1], color=PALETTE["model"] if color is None else color, label=label)
     return ax
 
 

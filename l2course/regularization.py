@@ -336,8 +336,10 @@ def cross_validate_ridge(X, y, alphas, folds, *, fit_intercept=True):
     X : array_like of shape (n, d)
     y : array_like of shape (n,)
     alphas : array_like of shape (m,)
-        Penalties in the SSE convention, > 0. Note that ``alpha = n * lam`` with ``n`` the size
-        of the *training* part of a fold, which differs from the full ``n``.
+        Penalties in the SSE convention, > 0. The same ``alpha`` is used in every fold
+        (scikit-learn's ``RidgeCV`` convention). It means ``lam = alpha / n_train`` there, with
+        ``n_train`` the size of the *training* part of a fold; to hold ``lam`` fixed instead
+        (glmnet's convention), pass ``n_train * lam``.
     folds : int or list of (train_index, validation_index)
         Number of contiguous folds (see :func:`kfold_indices`) or explicit splits.
     fit_intercept : bool, default True
@@ -705,7 +707,12 @@ def adamw(grad, x0, *, weight_decay, lr, n_steps, betas=(0.9, 0.999), eps=1e-8):
 
     Each step is ``x <- (1 - lr * weight_decay) x - lr * m_hat / (sqrt(v_hat) + eps)``, the
     convention of ``torch.optim.AdamW``: every coordinate decays by the same factor, whatever
-    the size of its gradients.
+    the size of its gradients. PyTorch multiplies the decay by the (current) learning rate;
+    Loshchilov & Hutter's paper multiplies their ``lambda`` by the schedule multiplier only, not
+    by the base rate ``alpha``, so their ``lambda`` is ``alpha * weight_decay`` here. With
+    full-batch gradients and a constant ``weight_decay`` the end point does not depend on
+    ``lr``: it solves least squares (for an MSE loss) subject to
+    ``max |x_j| <= 1 / weight_decay``, up to terms of order ``eps``.
 
     Parameters
     ----------

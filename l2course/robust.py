@@ -6,7 +6,7 @@ least-absolute-deviations and quantile regression, Huber regression with a fixed
 the plot helpers of chapter 4.
 
 Notation: ``y`` targets, ``y_hat`` predictions, ``r = y - y_hat`` residuals, ``delta`` the Huber
-threshold, ``quantile`` the level ``tau`` in (0, 1) of the pinball loss.
+threshold, ``quantile`` the level ``q`` in (0, 1) of the pinball loss.
 """
 
 from itertools import combinations
@@ -61,10 +61,10 @@ def _scale_gradient(per_element, n, reduction):
 
 
 def _as_quantile(quantile):
-    tau = as_scalar(quantile, "quantile", minimum=0, strict=True)
-    if tau >= 1:
+    q = as_scalar(quantile, "quantile", minimum=0, strict=True)
+    if q >= 1:
         raise ValueError(f"quantile must be strictly between 0 and 1; got {quantile!r}")
-    return tau
+    return q
 
 
 def mae_subgrad(y, y_hat, *, reduction="mean"):
@@ -129,10 +129,10 @@ def huber_grad(y, y_hat, *, delta=1.0, reduction="mean"):
 
 
 def pinball_loss(y, y_hat, *, quantile=0.5, reduction="mean"):
-    """Pinball (quantile, check) loss ``rho_tau(r) = max(tau * r, (tau - 1) * r)``, ``r = y - y_hat``.
+    """Pinball (quantile, check) loss ``rho_q(r) = max(q * r, (q - 1) * r)``, ``r = y - y_hat``.
 
-    Under-predictions (``r > 0``) cost ``tau`` per unit and over-predictions ``1 - tau``, so the
-    constant minimizing the summed loss is a ``tau``-quantile of ``y`` (chapter 4). At
+    Under-predictions (``r > 0``) cost ``q`` per unit and over-predictions ``1 - q``, so the
+    constant minimizing the summed loss is a ``q``-quantile of ``y`` (chapter 4). At
     ``quantile=0.5`` it is half the absolute error.
 
     Parameters
@@ -140,9 +140,9 @@ def pinball_loss(y, y_hat, *, quantile=0.5, reduction="mean"):
     y, y_hat : array_like of the same shape
         Targets and predictions.
     quantile : float, default 0.5
-        The level ``tau``, strictly between 0 and 1.
+        The level ``q``, strictly between 0 and 1.
     reduction : {"mean", "sum", "none"}, default "mean"
-        Mean over all elements (scikit-learn's ``mean_pinball_loss(y, y_hat, alpha=tau)``), sum,
+        Mean over all elements (scikit-learn's ``mean_pinball_loss(y, y_hat, alpha=q)``), sum,
         or the per-element losses.
 
     Returns
@@ -156,10 +156,10 @@ def pinball_loss(y, y_hat, *, quantile=0.5, reduction="mean"):
     >>> pinball_loss([0, 0], [1, -1], quantile=0.5)
     0.5
     """
-    tau = _as_quantile(quantile)
+    q = _as_quantile(quantile)
     y, y_hat = as_pair(y, y_hat)
     r = y - y_hat
-    return _reduce(np.maximum(tau * r, (tau - 1.0) * r), reduction)
+    return _reduce(np.maximum(q * r, (q - 1.0) * r), reduction)
 
 
 def huber_location(y, *, delta):
@@ -226,8 +226,8 @@ def _model(theta, fit_intercept):
     return LinearModel(w=theta.copy(), b=0.0)
 
 
-def _pinball_sum(r, tau):
-    return float(np.maximum(tau * r, (tau - 1.0) * r).sum())
+def _pinball_sum(r, q):
+    return float(np.maximum(q * r, (q - 1.0) * r).sum())
 
 
 def _start_vertex(Z, y, theta):
@@ -243,15 +243,15 @@ def _start_vertex(Z, y, theta):
 
 
 def fit_quantile(X, y, quantile=0.5, *, fit_intercept=True, max_iter=None):
-    """Linear quantile regression: the ``w``, ``b`` minimizing ``sum_i rho_tau(y_i - x_i @ w - b)``.
+    """Linear quantile regression: the ``w``, ``b`` minimizing ``sum_i rho_q(y_i - x_i @ w - b)``.
 
-    ``rho_tau`` is the pinball loss (:func:`pinball_loss`); ``quantile=0.5`` gives least absolute
+    ``rho_q`` is the pinball loss (:func:`pinball_loss`); ``quantile=0.5`` gives least absolute
     deviations (:func:`fit_least_absolute`). The objective is convex and piecewise linear, and a
     minimizer exists at a *vertex*: a fit passing exactly through ``p`` of the points (``p`` the
     number of coefficients, intercept included). The algorithm is exact, in two stages:
 
-    1. a warm start by iteratively reweighted least squares (weights ``tau / |r_i|`` or
-       ``(1 - tau) / |r_i|``, residuals floored at a small epsilon), then a vertex through the
+    1. a warm start by iteratively reweighted least squares (weights ``q / |r_i|`` or
+       ``(1 - q) / |r_i|``, residuals floored at a small epsilon), then a vertex through the
        ``p`` points with the smallest residuals;
     2. descent from vertex to vertex: at the current vertex every direction that keeps ``p - 1`` of
        the zero-residual points on the fit is tried (these are the edges, also when more than
@@ -267,7 +267,7 @@ def fit_quantile(X, y, quantile=0.5, *, fit_intercept=True, max_iter=None):
     y : array_like of shape (n,)
         Targets, finite.
     quantile : float, default 0.5
-        The level ``tau``, strictly between 0 and 1.
+        The level ``q``, strictly between 0 and 1.
     fit_intercept : bool, default True
         Whether to fit an intercept ``b``.
     max_iter : int, optional
@@ -287,7 +287,7 @@ def fit_quantile(X, y, quantile=0.5, *, fit_intercept=True, max_iter=None):
     Notes
     -----
     The minimizer need not be unique (e.g. the median of an even number of points); the vertex
-    returned is one minimizer. scikit-learn's ``QuantileRegressor(quantile=tau, alpha=0,
+    returned is one minimizer. scikit-learn's ``QuantileRegressor(quantile=q, alpha=0,
     solver="highs")`` solves the same problem by linear programming.
 
     Examples
@@ -299,7 +299,7 @@ def fit_quantile(X, y, quantile=0.5, *, fit_intercept=True, max_iter=None):
     >>> np.round(model.w, 12), round(model.b, 12)
     (array([1.]), 0.0)
     """
-    tau = _as_quantile(quantile)
+    q = _as_quantile(quantile)
     Z, y = _design(X, y, fit_intercept)
     n, p = Z.shape
     max_iter = 10 * n + 100 if max_iter is None else as_count(max_iter, "max_iter")
@@ -310,7 +310,7 @@ def fit_quantile(X, y, quantile=0.5, *, fit_intercept=True, max_iter=None):
     theta = np.linalg.lstsq(Z, y, rcond=None)[0]
     for _ in range(50):
         r = y - Z @ theta
-        weight = np.where(r > 0, tau, 1.0 - tau) / np.maximum(np.abs(r), 1e-6 * scale)
+        weight = np.where(r > 0, q, 1.0 - q) / np.maximum(np.abs(r), 1e-6 * scale)
         sw = np.sqrt(weight)
         new = np.linalg.lstsq(Z * sw[:, None], y * sw, rcond=None)[0]
         if np.max(np.abs(new - theta)) <= 1e-9 * (np.max(np.abs(theta)) + 1.0):
@@ -334,7 +334,7 @@ def fit_quantile(X, y, quantile=0.5, *, fit_intercept=True, max_iter=None):
             for direction in (h, -h):
                 a = Z @ direction  # residual i changes by -t * a_i along theta + t * direction
                 slope = np.where(
-                    r > 0, -tau * a, np.where(r < 0, (1.0 - tau) * a, np.maximum(-tau * a, (1 - tau) * a))
+                    r > 0, -q * a, np.where(r < 0, (1.0 - q) * a, np.maximum(-q * a, (1 - q) * a))
                 ).sum()
                 scaled = slope / np.linalg.norm(a)
                 if scaled < -1e-12 and (best is None or scaled < best[0]):
@@ -507,12 +507,12 @@ def estimate_with_outlier(y, positions, estimator):
 
 
 def smearing_factor(log_residuals):
-    """Duan's smearing factor ``mean(exp(e_i))`` for back-transforming a fit made on a log scale.
+    """Duan's smearing factor ``mean(exp(r_i))`` for back-transforming a fit made on a log scale.
 
-    If ``log(y) = f(x) + e`` with errors ``e`` independent of ``x``, then
-    ``E[y | x] = exp(f(x)) * E[exp(e)]``; Duan (1983) estimates ``E[exp(e)]`` by the mean of the
-    exponentiated residuals of the fit, without assuming the errors are Gaussian. (For Gaussian
-    errors of variance ``s**2`` the factor is ``exp(s**2 / 2)``.)
+    If ``log(y) = f(x) + eps`` with errors ``eps`` independent of ``x``, then
+    ``E[y | x] = exp(f(x)) * E[exp(eps)]``; Duan (1983) estimates ``E[exp(eps)]`` by the mean of
+    the exponentiated residuals ``r_i`` of the fit, without assuming the errors are Gaussian.
+    (For Gaussian errors of variance ``sigma**2`` the factor is ``exp(sigma**2 / 2)``.)
 
     Parameters
     ----------
@@ -530,8 +530,8 @@ def smearing_factor(log_residuals):
     >>> round(smearing_factor([-0.5, 0.5]), 6)  # cosh(0.5)
     1.127626
     """
-    e = as_array(log_residuals, "log_residuals", ndim=1)
-    return float(np.exp(e).mean())
+    residual = as_array(log_residuals, "log_residuals", ndim=1)
+    return float(np.exp(residual).mean())
 
 
 def plot_estimate_vs_outlier(positions, estimates, *, ax=None):

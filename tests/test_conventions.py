@@ -85,6 +85,21 @@ def test_rmse_gradient_factor_is_not_constant():
     assert np.all(cv.cost_gradient(y, y, "rmse") == 0)
 
 
+@pytest.mark.parametrize("n", [1, 4, 25])
+def test_rmse_gradient_near_a_perfect_fit_has_norm_one_over_sqrt_n(n):
+    # RMSE(y_hat) = ||y_hat - y|| / sqrt(n) is a cone at y_hat = y: approaching it along any direction
+    # the gradient keeps the norm 1/sqrt(n) (not 1), checked against central differences of the cost.
+    rng = np.random.default_rng(n)
+    y = rng.normal(size=n)
+    for direction in rng.normal(size=(5, n)):
+        for t in (1e-2, 1e-6):
+            y_hat = y + t * direction
+            g = cv.cost_gradient(y, y_hat, "rmse")
+            assert np.linalg.norm(g) == pytest.approx(1 / np.sqrt(n), rel=1e-9)
+            numeric = l2.numerical_gradient(lambda p: cv.cost(y, p, "rmse"), y_hat, h=t * 1e-3)
+            np.testing.assert_allclose(g, numeric, rtol=1e-4, atol=1e-6)
+
+
 def test_unknown_convention_lists_choices():
     with pytest.raises(ValueError, match="'sse', 'mse'"):
         cv.cost([1], [2], "l2")

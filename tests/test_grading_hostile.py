@@ -5,6 +5,11 @@ The fixture assignment ``tests/grading_fixtures/fx`` has three parts: ``p1`` (2 
 ``p2`` (1 point, a number ``total``) and ``p3`` (1 point, ``answer_q3 = "b"``). Each hostile notebook is the
 solution notebook with some cells changed, so the expected score is the full mark minus the parts the change
 breaks, counted from the cell metadata here, never from the grader's output.
+
+The cases after ``two_notebooks`` are the attacks of issue 17 (each stopped the batch, reached the grader's
+channel or memory, or changed a grade before); ``guide/threat_model.md`` lists which defence stops each.
+Zip members, Unicode id collisions and injected grader faults are in ``test_grading_faults.py``, the
+feedback page in a browser in ``test_grading_feedback_browser.py``.
 """
 
 from __future__ import annotations
@@ -66,6 +71,58 @@ def forge(lines):
 get_ipython().input_transformers_post.append(forge)
 """
 WRONG_SQ = "def sq(y, y_hat):\n    return np.abs(np.asarray(y, dtype=float) - np.asarray(y_hat, dtype=float))\n"
+
+# a post_run_cell hook that follows the grader's p1 probe with a forged reply whose ndarray shape is an int
+FORGE_SHAPE = """import json
+from IPython.display import display
+BAD = json.dumps([{"ok": True, "r": {"k": "ndarray", "dtype": "f", "shape": 5, "v": [1.0]}}] * 4)
+def forge(result):
+    if '"call": "sq"' in (result.info.raw_cell or ""):
+        display({'application/vnd.l2course.probe+json': BAD}, raw=True)
+get_ipython().events.register('post_run_cell', forge)
+"""
+# forged runner records, written to every channel the kernel can open: the runner's stdout through /proc
+# (its parent, pid 1 in the sandbox), in the old unsealed form and with a made-up MAC, then 30 MB without a
+# newline; a flag records whether any of it got through, and answer_q3 is wrong unless nothing did
+FORGE_CHANNEL = """import os, json
+record = {"ev": "cell", "status": "ok", "outputs": [], "probe": json.dumps([{"ok": True, "r": {"k": "str", "v": "b"}}])}
+lines = (json.dumps(record) + "\\n").encode() * 20 + ("0" * 64 + " " + json.dumps({"ev": "done", "stopped": None})
+                                                     + "\\n").encode()
+written = []
+for target in {f"/proc/{os.getppid()}/fd/1", "/proc/1/fd/1", "/proc/1/fd/2"}:
+    try:
+        fd = os.open(target, os.O_WRONLY)
+        os.write(fd, lines)
+        os.write(fd, b"x" * 30_000_000)
+        os.close(fd)
+        written.append(target)
+    except OSError:
+        pass
+stolen = []
+for target in [f"/proc/{os.getppid()}/mem", f"/proc/{os.getppid()}/environ", "/proc/1/mem"]:
+    try:
+        open(target, "rb").close()
+        stolen.append(target)
+    except OSError:
+        pass
+answer_q3 = "b" if not written and not stolen else "a"
+"""
+RUNNER_MEMORY = """import os, re
+found = 0
+try:
+    maps = open(f"/proc/{os.getppid()}/maps").read().splitlines()
+    with open(f"/proc/{os.getppid()}/mem", "rb") as mem:
+        for line in maps:
+            lo, hi = (int(x, 16) for x in line.split()[0].split("-"))
+            try:
+                mem.seek(lo)
+                found += mem.read(min(hi - lo, 1 << 24)).count(b"_l2course_probe")
+            except OSError:
+                pass
+except OSError:
+    pass
+answer_q3 = "b" if found == 0 else "a"
+"""
 
 
 def hostile(paths: dict) -> dict[str, tuple[object, float, str, str]]:
@@ -180,9 +237,51 @@ def hostile(paths: dict) -> dict[str, tuple[object, float, str, str]]:
         "truncated": (truncated, 0.0, "invalid-notebook", "truncated or not a notebook"),
         "other_assignment": (other, 0.0, "wrong-assignment", "is from another assignment"),
         "empty": (None, 0.0, "no-notebook", "no .ipynb notebook in the submission"),
-        "two_notebooks": ([("first_try.ipynb", release_of(sol)), ("final.ipynb", sol)], FULL, "ok",
-                          "2 notebooks (final.ipynb, first_try.ipynb): graded each, kept final.ipynb"),
+        "two_notebooks": ([("first_try.ipynb", release_of(sol)), ("final.ipynb", sol)], 0.0, "refused",
+                          "2 notebooks ('final.ipynb', 'first_try.ipynb') and none named fx.ipynb: none graded"),
+        # issue 17: each of these stopped the batch, reached the channel, or changed a grade
+        "forged_shape": (with_cell(sol, "p1_answer", answer("p1_answer") + "\n" + FORGE_SHAPE), FULL - P1, "ok",
+                         "p1_tests: malformed reply from the kernel"),
+        "list_grade_id": (grade_id_list(sol, "p2_text"), FULL, "ok", ""),
+        "forge_channel": (with_cell(with_cell(with_cell(sol, "p1_answer", WRONG_SQ), "p2_answer", "total = 0.0\n"),
+                                    "p3_answer", FORGE_CHANNEL), P3, "ok",
+                          "p1_tests: sq(): wrong value on one of the grader's inputs"),
+        "runner_memory": (with_cell(sol, "p3_answer", RUNNER_MEMORY), FULL, "ok", ""),
+        "markdown_int": (with_cell(sol, "p3_answer", "from IPython.display import display\n"
+                                   "display({'text/markdown': 5}, raw=True)\nanswer_q3 = 'b'\n"), FULL, "ok", ""),
+        "surrogate": (with_cell(sol, "p3_answer", "answer_q3 = 'b'  # \ud800 lone surrogate\n"), FULL, "ok", ""),
+        "metadata_flood": (with_cell(sol, "p3_answer", "answer_q3 = 'b'\nfrom IPython.display import display\n"
+                                     "for _ in range(300):\n"
+                                     "    display({'text/plain': 'x'}, metadata={'junk': 'y' * 10**6}, raw=True)\n"),
+                           FULL, "output-limit", "p3_answer printed over 200000 characters (interrupted)"),
+        "tmpfs_fill": (with_cell(sol, "p2_answer", "with open('/tmp/fill', 'wb') as f:\n"
+                                 "    for _ in range(3 * 2**6):\n        f.write(bytes(2**24))\ntotal = 30.0\n"),
+                       FULL - P2, "memory", "p2_answer filled the sandbox's /tmp: over its 256 MB disk quota"),
+        "html_output": (with_cell(sol, "p3_answer", "from IPython.display import HTML, display\n"
+                                  f"display(HTML({XSS!r}))\nprint({XSS!r})\nanswer_q3 = 'b'\n"), FULL, "ok", ""),
+        "expected_name": ([("fx.ipynb", release_of(sol)), ("fx_b.ipynb", sol), ("fx_c.ipynb", sol),
+                           ("fx_d.ipynb", sol)], 0.0, "error",
+                          "also received 'fx_b.ipynb', 'fx_c.ipynb', 'fx_d.ipynb': not graded (only fx.ipynb is)"),
+        "symlink": (("symlink", FIXTURE), 0.0, "refused", "'symlink' is a symbolic link: refused"),
+        "symlink_file": ([("fx.ipynb", ("symlink", FIXTURE / "fx.ipynb"))], 0.0, "refused",
+                         "symbolic link(s) 'fx.ipynb' refused"),
+        "Zo\u00eb": (sol, FULL, "ok", ""),
+        "Zo\u00e9": (with_cell(sol, "p3_answer", "answer_q3 = 'a'\n"), FULL - P3, "ok", "p3_tests"),
     }
+
+
+XSS = ("<script>document.title = 'pwned-script'</script>"
+       "<img src=x onerror=\"document.title = 'pwned-onerror'\">"
+       "<a href=\"javascript:document.title = 'pwned-link'\">link</a>")
+
+
+def grade_id_list(nb: dict, grade_id: str) -> dict:
+    """A markdown cell whose nbgrader grade_id is a list (it stopped plan.build with 'unhashable type')."""
+    nb = copy.deepcopy(nb)
+    for cell in nb["cells"]:
+        if cell["metadata"]["nbgrader"]["grade_id"] == grade_id:
+            cell["metadata"]["nbgrader"]["grade_id"] = [grade_id]
+    return nb
 
 
 def release_of(nb: dict) -> dict:
@@ -202,11 +301,18 @@ def release_of(nb: dict) -> dict:
 
 def write_submission(folder: Path, student: str, content) -> None:
     target = folder / student
+    if isinstance(content, tuple) and content[0] == "symlink":  # the whole submission is a link elsewhere
+        folder.mkdir(parents=True, exist_ok=True)
+        target.symlink_to(content[1], target_is_directory=True)
+        return
     target.mkdir(parents=True)
     if content is None:
         return
     files = content if isinstance(content, list) else [("fx.ipynb", content)]
     for name, nb in files:
+        if isinstance(nb, tuple):
+            (target / name).symlink_to(nb[1])
+            continue
         (target / name).write_text(nb if isinstance(nb, str) else json.dumps(nb), encoding="utf-8")
 
 
@@ -302,12 +408,14 @@ def test_zip_from_lms_twice_gives_the_same_csv(tmp_path):
     second = run_grade(FIXTURE, archive, tmp_path / "out2", **LIMITS)
     assert (tmp_path / "out1" / "grades.csv").read_bytes() == (tmp_path / "out2" / "grades.csv").read_bytes()
     rows = {r.student: r for r in first}
-    assert sorted(rows) == ["alice", "bob", "carol"]
+    assert sorted(rows) == ["alice", "bob", "carol", "escape"], "every member received has a row"
+    assert (rows["escape"].status, rows["escape"].total) == ("refused", 0.0)
+    assert "zip member '../escape.ipynb' has an unsafe path: refused" in rows["escape"].reason
     assert rows["alice"].total == FULL and rows["carol"].total == FULL
     assert rows["bob"].total == FULL - POINTS["p3_tests"]
     assert "older upload" in rows["carol"].reason
     assert not (tmp_path / "escape.ipynb").exists()
-    assert len(second) == 3
+    assert len(second) == 4
 
 
 def test_command_line_without_spec_is_refused_and_without_sandbox_warns_loudly(tmp_path):

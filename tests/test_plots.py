@@ -225,3 +225,31 @@ def test_animation_html_is_offline_reproducible_and_described():
     assert first._repr_html_() == str(first)
     with pytest.raises(ValueError, match="alt"):
         plots.animation_html(None, alt=" ")
+
+
+# --- covariance ellipse (added with the chapter "Least squares as an estimator") --------------
+
+
+@pytest.mark.parametrize("level", [0.5, 0.95])
+def test_covariance_ellipse_is_the_level_set_of_the_quadratic_form(level):
+    mean, cov = np.array([1.0, -2.0]), np.array([[2.0, 0.8], [0.8, 0.5]])
+    ax = plots.plot_covariance_ellipse(mean, cov, level=level, label="95 %")
+    xy = ax.get_lines()[-1].get_xydata() - mean
+    quad = np.einsum("ij,jk,ik->i", xy, np.linalg.inv(cov), xy)
+    # the chi-square(2) quantile: P(Q <= c2) = 1 - exp(-c2 / 2) = level
+    c2 = -2 * np.log(1 - level)
+    assert np.allclose(quad, c2, rtol=1e-10)
+    assert ax.get_lines()[-1].get_label() == "95 %"
+    # the fraction of Gaussian draws inside matches the level (4000 draws: binomial sd < 0.008)
+    draws = np.random.default_rng(0).multivariate_normal(mean, cov, size=4000) - mean
+    inside = np.einsum("ij,jk,ik->i", draws, np.linalg.inv(cov), draws) <= c2
+    assert abs(inside.mean() - level) < 0.04
+
+
+def test_covariance_ellipse_validation():
+    with pytest.raises(ValueError, match="positive definite"):
+        plots.plot_covariance_ellipse([0, 0], [[1.0, 2.0], [2.0, 1.0]])
+    with pytest.raises(ValueError, match="shape"):
+        plots.plot_covariance_ellipse([0, 0, 0], np.eye(2))
+    with pytest.raises(ValueError, match="level"):
+        plots.plot_covariance_ellipse([0, 0], np.eye(2), level=1.0)

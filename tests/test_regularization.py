@@ -359,6 +359,21 @@ def test_adam_l2_reaches_the_ridge_solution_but_adamw_does_not():
     assert np.linalg.norm(grad(w) + 2 * lam * w) > 10 * np.linalg.norm(grad(a) + 2 * lam * a)
 
 
+def test_full_batch_adamw_ends_at_least_squares_in_a_box_whatever_the_rate():
+    # MSE-like loss |w - c|^2 (gradient 2 (w - c)); with weight_decay = 1 the fixed point solves
+    # min |w - c|^2 subject to max |w_j| <= 1, i.e. c clipped to [-1, 1], for every learning rate
+    c = np.array([3.0, 0.2, -0.5])
+    box = np.clip(c, -1.0, 1.0)
+    ends = [reg.adamw(lambda w: 2 * (w - c), np.zeros(3), weight_decay=1.0, lr=lr, n_steps=10_000)[-1]
+            for lr in (0.01, 0.05)]
+    for end in ends:
+        np.testing.assert_allclose(end, box, atol=2e-3)
+    # not a ridge solution: the only ridge fit c / (1 + a) that reaches w_1 = 1 (a = 2) shrinks
+    # the two coordinates that the box leaves alone
+    ridge_like = c / (1 + 2.0)
+    assert np.abs(ends[0] - ridge_like).max() > 0.3
+
+
 def test_adamw_with_zero_decay_is_adam():
     _, _, grad = quad_problem()
     np.testing.assert_array_equal(reg.adamw(grad, np.ones(3), weight_decay=0.0, lr=0.01, n_steps=50),

@@ -4,6 +4,9 @@ Authors run this (``make notebooks``) after editing a chapter or a solution note
 CI that re-executing gives exactly the stored outputs. Notebooks run in parallel, one kernel each, with BLAS
 single-threaded, in the notebook's own folder, and their metadata is normalized so that diffs stay small.
 
+After executing, the stored outputs are scanned for round-off-sized numbers (``tools/scan_outputs.py``): such
+digits change with the CPU's BLAS kernel, so nbval would fail on another machine.
+
 Usage::
 
     python tools/execute_notebooks.py                      # every chapter and solution notebook
@@ -103,7 +106,19 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"FAILED {shown} after {seconds:.1f} s: {error}", flush=True)
             else:
                 print(f"executed {shown} in {seconds:.1f} s", flush=True)
-    return 1 if failures else 0
+    # what was just written must print facts, not round-off (tests/test_output_scan.py checks the same)
+    import nbformat
+    from scan_outputs import scan_notebook
+
+    noisy = []
+    for path in paths:
+        noisy += scan_notebook(nbformat.read(path, as_version=4), os.path.relpath(path, ROOT))
+    for finding in noisy:
+        print(f"ROUND-OFF {finding}", flush=True)
+    if noisy:
+        print(f"{len(noisy)} printed number(s) would differ on another CPU's BLAS kernel: print a verdict at a "
+              "tolerance (l2course.agree, l2course.value_or_bound) instead", flush=True)
+    return 1 if failures or noisy else 0
 
 
 if __name__ == "__main__":

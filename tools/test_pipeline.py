@@ -2,8 +2,9 @@
 
 ``make test`` calls this after creating the virtual environment. Each notebook is executed exactly once:
 by nbval, which checks that the stored outputs are what the code produces; the book build then renders those
-stored outputs (offline edition) and the browser tests read that site. Stage timings go to
-``_build/test-timings.json`` (read by ``benchmarks/bench.py``).
+stored outputs (math served from the site, no network), ``make pdf`` prints the single-page build of the same
+outputs, and the browser tests read that site and check the PDF (``tests/site/test_pdf.py``, which must find
+it). Stage timings go to ``_build/test-timings.json`` (read by ``benchmarks/bench.py``).
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ STAGES = [
             "-n", str(min(2, os.cpu_count() or 1)), "--dist", "loadfile", "--durations=15",
         ],
     ),
-    ("book build (offline edition, stored outputs)", [MAKE, "--no-print-directory", "book-render"]),
-    ("browser tests of every page", [MAKE, "--no-print-directory", "site-test"]),
+    ("book build (stored outputs)", [MAKE, "--no-print-directory", "book-render"]),
+    ("PDF edition (single-page build printed by Chromium)", [MAKE, "--no-print-directory", "pdf"]),
+    ("browser tests of every page, accessibility, the PDF", [MAKE, "--no-print-directory", "site-test"]),
 ]
 
 
@@ -41,7 +43,7 @@ def main() -> int:
     for name, command in STAGES:
         print(f"\n=== {name}", flush=True)
         began = time.perf_counter()
-        status = subprocess.call(command, cwd=ROOT)
+        status = subprocess.call(command, cwd=ROOT, env={**os.environ, "L2COURSE_REQUIRE_PDF": "1"})
         timings[name] = round(time.perf_counter() - began, 1)
         if status != 0:
             print(f"\n=== FAILED: {name} (exit {status})", flush=True)

@@ -16,7 +16,9 @@ from pathlib import Path
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m l2course.grade", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m l2course.grade", description=__doc__.split("\n\n")[0],
+                                epilog="After grading: python -m l2course.grade export|late|similarity|regrade|history "
+                                       "--help (the instructor guide's page 'A term with the grader').")
     p.add_argument("assignment", help="e.g. 01_definition, or a path to an nbgrader source folder")
     p.add_argument("submissions", type=Path, help="folder of submissions or an LMS zip")
     p.add_argument("--out", type=Path, default=None, help="output folder (default .grading/results/ASSIGNMENT)")
@@ -25,6 +27,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=600.0, help="seconds per submission (default 600)")
     p.add_argument("--memory", type=int, default=2048, help="MB of memory per kernel (default 2048)")
     p.add_argument("--max-output", type=int, default=5_000_000, help="characters of output per cell (default 5e6)")
+    p.add_argument("--disk", type=int, default=256,
+                   help="MB the notebook may write to the sandbox's /tmp, a tmpfs held in memory (default 256)")
     p.add_argument("--regexp", default=None,
                    help="zip_collect-style file name pattern with (?P<student_id>…) and (?P<file_id>…) groups")
     p.add_argument("--course", type=Path, default=Path.cwd(), help="course root holding solutions/ (default .)")
@@ -43,6 +47,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    from . import term
+
+    if term.is_command(argv):  # export / late / similarity / regrade / history (issue 21)
+        return term.main(argv)
     from .core import grade
     from .sandbox import Limits
 
@@ -50,7 +58,7 @@ def main(argv=None) -> int:
     name = Path(args.assignment).name
     out = args.out or args.course / ".grading" / "results" / name
     limits = Limits(cell_timeout=args.cell_timeout, wall=args.timeout, memory_mb=args.memory,
-                    max_output=args.max_output)
+                    max_output=args.max_output, disk_mb=args.disk)
     common = dict(limits=limits, isolate=not args.no_isolation, regexp=args.regexp, course_root=args.course,
                   feedback=not args.no_feedback)
     if args.scheduler or args.workers is not None:
@@ -66,6 +74,9 @@ def main(argv=None) -> int:
     else:
         rows = grade(args.assignment, args.submissions, out, jobs=args.jobs, db_url=args.db_url, **common)
     from .gradebook import redact
+    from .history import record_grading
+
+    record_grading(args.assignment, rows, out, args.db_url, args.course, "grade")  # issue 21: the run's record
 
     book = redact(args.db_url) if args.db_url else out / "gradebook.db"
     print(f"wrote {out / 'grades.csv'} ({len(rows)} rows), {out / 'summary.html'}, {out / 'feedback'}/; "

@@ -1,9 +1,13 @@
-"""Grade a class: collect, plan, execute in sandboxes (in parallel, kernels started ahead), score, report.
+"""Grade a class: collect, then :func:`grade_one` per submission (read, plan, run in a sandbox, score,
+feedback, gradebook row), mapped over a thread pool here and over a Dask cluster in
+:mod:`~l2course.grading.distributed`; then the reports.
 
 Every received submission ends as one row with a ``status`` from a fixed vocabulary and a ``reason``;
-the grader never crashes on a submission and never writes a silent 0. Statuses, most severe first:
-``grader-error``, ``invalid-notebook``, ``wrong-assignment``, ``no-notebook``, ``memory``, ``kernel-died``,
-``interrupt-ignored``, ``wall-clock``, ``timeout``, ``output-limit``, ``error``, ``tampered``, ``ok``.
+the grader never crashes on a submission and never writes a silent 0: an exception in any stage of one
+submission becomes that submission's ``grader-error`` row (with the stage, the exception's class and
+message) and the batch goes on. Statuses, most severe first: ``grader-error``, ``invalid-notebook``,
+``refused``, ``wrong-assignment``, ``no-notebook``, ``memory``, ``kernel-died``, ``interrupt-ignored``,
+``wall-clock``, ``timeout``, ``output-limit``, ``error``, ``tampered``, ``ok``.
 Every part is graded from its spec, outside the student's kernel: an assignment without a spec entry for
 each part is refused when it is prepared.
 """
@@ -11,26 +15,28 @@ each part is refused when it is prepared.
 from __future__ import annotations
 
 import json
+import math
 import os
-import queue
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .collect import Submission, collect
+from .collect import Submission, choose_notebook, collect
 from .gradebook import COURSE_ID, sqlite_url
 from .plan import Part, Plan, build, meta, parts_of
-from .sandbox import Environment, Limits, Sandbox
+from .sandbox import Environment, Limits, SandboxSupply
 from .spec import MalformedReply, expand, find_spec, judge, load_spec, parse_reply, reference_problems
 
-SEVERITY = ["grader-error", "invalid-notebook", "wrong-assignment", "no-notebook", "memory", "kernel-died",
-            "interrupt-ignored", "wall-clock", "timeout", "output-limit", "error", "tampered", "ok"]
+SEVERITY = ["grader-error", "invalid-notebook", "refused", "wrong-assignment", "no-notebook", "memory",
+            "kernel-died", "interrupt-ignored", "wall-clock", "timeout", "output-limit", "error", "tampered", "ok"]
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
+NBGRADER_FLAGS = ("solution", "grade", "locked", "task")
 
 
 @dataclass
@@ -61,6 +67,7 @@ class Row:
     status: str
     reason: str
     attempt: Attempt | None = None
+    feedback: str | None = None  # the student's feedback page (HTML), rendered by grade_one
 
 
 @dataclass
@@ -209,7 +216,35 @@ def read_notebook(path: Path, raw: bytes | None = None) -> tuple[dict | None, st
     cells = nb.get("cells")
     if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
         return None, f"{path.name} has no list of cells"
-    return json.loads(json.dumps(nb)), None
+    nb = json.loads(json.dumps(nb))
+    for index, cell in enumerate(nb["cells"]):
+        problem = _check_cell(cell)
+        if problem:
+            return None, f"{path.name}: cell {index + 1} {problem}"
+    return nb, None
+
+
+def _check_cell(cell: dict) -> str | None:
+    """Make one cell well-typed for the planner: malformed nbgrader metadata is dropped (the cell then counts
+    as a cell the student added, and the plan reports what is missing); a cell whose type or source is not
+    text makes the notebook invalid (the problem is returned)."""
+    if cell.get("cell_type") not in ("code", "markdown", "raw"):
+        return f"has cell_type {str(cell.get('cell_type'))[:40]!r}"
+    source = cell.get("source", "")
+    if not (isinstance(source, str) or isinstance(source, list) and all(isinstance(x, str) for x in source)):
+        return "has a source that is not text"
+    if not isinstance(cell.get("metadata"), dict):
+        cell["metadata"] = {}
+    grader = cell["metadata"].get("nbgrader")
+    if grader is None:
+        return None
+    points = grader.get("points", 0) if isinstance(grader, dict) else None
+    well_typed = (isinstance(grader, dict) and isinstance(grader.get("grade_id", ""), str)
+                  and all(isinstance(grader.get(flag, False), bool) for flag in NBGRADER_FLAGS)
+                  and isinstance(points, int | float) and not isinstance(points, bool) and math.isfinite(points))
+    if not well_typed:
+        cell["metadata"].pop("nbgrader")
+    return None
 
 
 def plan_attempt(a: Assignment, path: Path, text: bytes | None = None) -> Attempt:
@@ -220,6 +255,12 @@ def plan_attempt(a: Assignment, path: Path, text: bytes | None = None) -> Attemp
         attempt.events.append(("invalid-notebook", problem))
         return attempt
     attempt.student_nb = nb
+    return plan_submission(a, attempt)
+
+
+def plan_submission(a: Assignment, attempt: Attempt) -> Attempt:
+    """The plan stage: which cells run in which order, and what looks tampered with."""
+    nb, path = attempt.student_nb, attempt.path
     plan = build(a.source_nb, a.release_nb, nb, a.checks)
     attempt.plan = plan
     if plan.known == 0:
@@ -231,6 +272,9 @@ def plan_attempt(a: Assignment, path: Path, text: bytes | None = None) -> Attemp
         attempt.events.append(("wrong-assignment", why))
         attempt.plan = None
     return attempt
+
+
+MALFORMED = "malformed reply from the kernel"
 
 
 def score(a: Assignment, attempt: Attempt, reference: dict[str, list[dict]], limits: Limits) -> None:
@@ -254,6 +298,9 @@ def score(a: Assignment, attempt: Attempt, reference: dict[str, list[dict]], lim
         ename = rec.get("ename") or ""
         if status == "error" and ename == "MemoryError":
             attempt.events.append(("memory", f"{label} ran out of memory ({limits.memory_mb} MB limit)"))
+        elif status == "error" and "[Errno 28]" in str(rec.get("evalue", "")):
+            attempt.events.append(("memory", f"{label} filled the sandbox's /tmp: over its {limits.disk_mb} MB "
+                                             "disk quota (files there are kept in memory)"))
         elif status == "error" and cell.role in ("answer", "extra", "locked"):
             attempt.events.append(("error", f"{label} raised {ename}: {str(rec.get('evalue', ''))[:120]}"))
         elif status == "timeout":
@@ -289,6 +336,9 @@ def score(a: Assignment, attempt: Attempt, reference: dict[str, list[dict]], lim
                 attempt.scores[cell.part] = next(p.points for p in a.parts if p.grade_id == cell.part)
             else:
                 attempt.messages[cell.part] = why
+    if attempt.stopped and attempt.stopped.get("why") == "malformed":
+        attempt.events.append(("tampered", f"{MALFORMED}: the grader's channel was interfered with; the cells "
+                                           "after it were not graded"))
     if attempt.stopped and attempt.stopped.get("why") == "dead" and not any(
             s in ("kernel-died", "memory") for s, _ in attempt.events):
         attempt.events.append(("memory" if attempt.memory_events else "kernel-died",
@@ -296,15 +346,14 @@ def score(a: Assignment, attempt: Attempt, reference: dict[str, list[dict]], lim
 
 
 def row_for(a: Assignment, sub: Submission, attempts: list[Attempt]) -> Row:
+    """The row of a submission from its graded notebook (``attempts``: that one, or none)."""
     notes = list(sub.notes)
     if not attempts:
-        return Row(sub.student, {p.grade_id: 0.0 for p in a.parts}, 0.0, a.max_score, "no-notebook",
-                   "; ".join(notes + ["no .ipynb notebook in the submission"]))
-    best = attempts[0]
-    if len(attempts) > 1:
-        best = max(attempts, key=lambda t: (t.total, -attempts.index(t)))
-        names = ", ".join(t.path.name for t in attempts)
-        notes.append(f"{len(attempts)} notebooks ({names}): graded each, kept {best.path.name}")
+        status = "refused" if sub.refused else "no-notebook"
+        why = [] if sub.refused else ["no .ipynb notebook in the submission"]
+        return Row(sub.student, {p.grade_id: 0.0 for p in a.parts}, 0.0, a.max_score, status,
+                   "; ".join(notes + why))
+    (best,) = attempts
     events = best.events
     statuses = [s for s, _ in events if s != "ok"]
     status = min(statuses, key=SEVERITY.index) if statuses else "ok"
@@ -338,7 +387,7 @@ class Progress:
         self.stream.flush()
 
 
-def run_job(sandbox: Sandbox, cells: list[str]) -> tuple[list[dict], dict | None, str | None, int]:
+def run_job(sandbox, cells: list[str]) -> tuple[list[dict], dict | None, str | None, int]:
     """Run one notebook's planned cells in a started sandbox and close it: (records, stopped, problem, memory
     events). Never raises: a grader-side failure comes back as ``problem``."""
     try:
@@ -351,36 +400,17 @@ def run_job(sandbox: Sandbox, cells: list[str]) -> tuple[list[dict], dict | None
     return records, stopped, problem, mem
 
 
-def execute_all(jobs: list[tuple[object, list[str]]], environment: Environment, limits: Limits, workers: int,
-                on_done, started: list[Sandbox] | None = None) -> None:
-    """Run each job's cells in its own sandbox; each worker starts its next sandbox before using the current.
-
-    ``started``: sandboxes already booting (started while the assignment was being prepared)."""
-    pending: queue.Queue = queue.Queue()
-    for job in jobs:
-        pending.put(job)
-    started = list(started or [])
-    lock = threading.Lock()
-
-    def worker():
-        with lock:
-            ahead = started.pop() if started else None
-        while True:
-            try:
-                key, cells = pending.get_nowait()
-            except queue.Empty:
-                break
-            current = ahead or Sandbox(environment, limits)
-            ahead = Sandbox(environment, limits) if not pending.empty() else None
-            on_done(key, *run_job(current, cells))
-        if ahead is not None:
-            ahead.close()
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for future in [pool.submit(worker) for _ in range(workers)]:
-            future.result()
-    for sandbox in started:
-        sandbox.close()
+def channel_events(sandbox) -> list[tuple[str, str]]:
+    """What the sandbox's channel saw besides the runner's own records: forged lines, oversized lines, a flood."""
+    events = []
+    if sandbox.forged:
+        events.append(("tampered", f"{sandbox.forged} line(s) not written by the grader's runner were found in its "
+                                   "channel (ignored)"))
+    if sandbox.dropped:
+        events.append(("output-limit", f"{sandbox.dropped} reply line(s) over the grader's size cap were dropped"))
+    if sandbox.overflow:
+        events.append(("output-limit", "the sandbox sent over the grader's cap of bytes per submission: stopped"))
+    return events
 
 
 def finish_attempt(attempt: Attempt, records, stopped, problem, mem) -> bool:
@@ -398,6 +428,119 @@ def grader_error_row(a: Assignment, sub: Submission, reason: str) -> Row:
     """A submission the grader could not grade: 0 points, and the reason says why and what to do."""
     return Row(sub.student, {p.grade_id: 0.0 for p in a.parts}, 0.0, a.max_score, "grader-error",
                "; ".join([*sub.notes, reason]))
+
+
+# ------------------------------------------------------------------------------------------- the stages
+def read_submission(a: Assignment, sub: Submission) -> Attempt | None:
+    """The read stage: the notebook to grade (the expected name; the others are listed in ``sub.notes``),
+    read as nbformat 4 with well-typed nbgrader metadata; None when the submission holds no notebook."""
+    path, notes, ambiguous = choose_notebook(sub.notebooks, a.notebook_name)
+    sub.notes[:] = [*sub.notes, *[n for n in notes if n not in sub.notes]]
+    sub.refused = sub.refused or ambiguous
+    if path is None:
+        return None
+    try:
+        raw = Path(path).read_bytes() if Path(path).stat().st_size <= MAX_NOTEBOOK_BYTES else None
+    except OSError as exc:
+        raise GraderError(f"worker {socket.gethostname()} cannot read {path} ({exc.strerror or exc}): the "
+                          "submissions folder must be shared at the same path on every grading machine") from None
+    attempt = Attempt(Path(path))
+    nb, problem = read_notebook(Path(path), raw)
+    if problem:
+        attempt.events.append(("invalid-notebook", problem))
+    attempt.student_nb = nb
+    return attempt
+
+
+def run_submission(attempt: Attempt, sandbox: SandboxSupply) -> bool:
+    """The run stage: the planned cells in a sandbox of the supply; True when something went wrong."""
+    box = sandbox.take()
+    outcome = run_job(box, [c.source for c in attempt.plan.cells])
+    attempt.events.extend(channel_events(box))
+    return finish_attempt(attempt, *outcome)
+
+
+def render_feedback(a: Assignment, row: Row) -> str:
+    """The feedback stage: the student's page (see :func:`report.feedback_html`)."""
+    from .report import feedback_html
+
+    return feedback_html(a, row)
+
+
+def gradebook_row(a: Assignment, row: Row) -> dict[str, float]:
+    """The gradebook stage: the auto score of every part, checked (a number from 0 to the part's points)."""
+    scores = {}
+    for part in a.parts:
+        value = float(row.scores.get(part.grade_id, 0.0))
+        if not (math.isfinite(value) and 0.0 <= value <= part.points):
+            raise ValueError(f"score {value!r} of {part.grade_id} is outside 0..{part.points:g}")
+        scores[part.grade_id] = value
+    if not math.isclose(sum(scores.values()), row.total, abs_tol=1e-9):
+        raise ValueError(f"total {row.total!r} is not the sum of the parts' scores")
+    return scores
+
+
+class GraderError(Exception):
+    """A failure of the grading machinery (not of the student's notebook), with its explanation."""
+
+
+STAGE_WORDS = {"read": "reading the notebook", "plan": "planning the cells", "run": "running the notebook",
+               "score": "scoring", "feedback": "writing the feedback", "gradebook": "preparing the gradebook row"}
+
+
+def _reference_of(reference) -> dict:
+    return reference.result() if isinstance(reference, Future) else reference
+
+
+def grade_one(assignment: Assignment, submission: Submission, reference, sandbox: SandboxSupply) -> Row:
+    """Read, plan, run, score one submission, render its feedback and check its gradebook row; any failure
+    becomes this row's reason (``grader-error``: the stage, the exception's class and message), never the
+    batch's.
+
+    ``reference``: the solution's probe values (a dict, or a ``concurrent.futures.Future`` of one, so that
+    runs start while the reference is still being computed); ``sandbox``: where the notebook runs
+    (:class:`~l2course.grading.sandbox.SandboxSupply`, whose ``limits`` apply). A failed reference run is
+    not this submission's fault: its ``SystemExit`` stops the batch.
+    """
+    a, sub = assignment, Submission(submission.student, list(submission.notebooks), list(submission.notes),
+                                    submission.refused)
+    stage = "read"
+    try:
+        attempt = read_submission(a, sub)
+        attempts = []
+        if attempt is not None:
+            attempts = [attempt]
+            if attempt.student_nb is not None:
+                stage = "plan"
+                plan_submission(a, attempt)
+            if attempt.plan is not None:
+                stage = "run"
+                run_submission(attempt, sandbox)
+            stage = "score"
+            score(a, attempt, _reference_of(reference), sandbox.limits)
+        row = row_for(a, sub, attempts)
+        stage = "feedback"
+        row.feedback = render_feedback(a, row)
+        stage = "gradebook"
+        gradebook_row(a, row)
+        return row
+    except GraderError as exc:
+        return grader_error_row(a, sub, str(exc))
+    except Exception as exc:  # noqa: BLE001 -- one submission's failure is that submission's row
+        why = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+        return grader_error_row(a, sub, f"grader error while {STAGE_WORDS[stage]} ({type(exc).__name__}"
+                                        f"{': ' + why if why else ''}): grade it again, and report it if it stays")
+
+
+def run_reference(a: Assignment, sandbox: SandboxSupply) -> dict[str, list[dict]]:
+    """Run the solution notebook once; the reference value of every probe (SystemExit if it fails its spec)."""
+    attempt = plan_attempt(a, Path(a.notebook_name), text=json.dumps(a.source_nb).encode("utf-8"))
+    box = sandbox.take()
+    records, stopped, problem, _ = run_job(box, [c.source for c in attempt.plan.cells])
+    attempt.records, attempt.stopped = records, stopped
+    if problem:
+        attempt.events.append(("grader-error", problem))
+    return reference_values(a, attempt)
 
 
 def grade(assignment: str, submissions: Path, out: Path, jobs: int | None = None, limits: Limits | None = None,
@@ -418,59 +561,53 @@ def grade(assignment: str, submissions: Path, out: Path, jobs: int | None = None
     say = (lambda *_: None) if quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
     if db_url:
         check_url(db_url)
-    with tempfile.TemporaryDirectory(prefix="l2grade-course-") as tmp:
-        environment = Environment(isolate=isolate)
-        started = [Sandbox(environment, limits) for _ in range(workers)]  # kernels boot while we prepare
-        tmpzip = None
-        try:
+    environment = Environment(isolate=isolate)
+    supply = SandboxSupply(environment, limits, prestart=workers)  # kernels boot while we prepare
+    tmpzip = None
+    try:
+        with tempfile.TemporaryDirectory(prefix="l2grade-course-") as tmp:
             a = prepare(assignment, course_root, Path(tmp), db_url)
             if environment.warning():
                 say(environment.warning())
-            subs, notes, tmpzip = collect(Path(submissions), a.name, regexp)
+            subs, notes, tmpzip = collect(Path(submissions), a.name, regexp, notebook_name=a.notebook_name)
             for note in notes:
                 say(f"note: {note}")
-            attempts: dict[tuple[str, int], Attempt] = {}
-            job_list: list[tuple[object, list[str]]] = []
-            ref_attempt = plan_attempt(a, a.course / "source" / a.name / a.notebook_name)
-            job_list.append((("__reference__", 0), [c.source for c in ref_attempt.plan.cells]))
-            for sub in subs:
-                for k, path in enumerate(sub.notebooks):
-                    attempt = plan_attempt(a, path)
-                    attempts[(sub.student, k)] = attempt
-                    if attempt.plan is not None:
-                        job_list.append(((sub.student, k), [c.source for c in attempt.plan.cells]))
             say(f"grading {len(subs)} submissions of {a.name} on {workers} workers "
                 f"({'isolated with bubblewrap' if environment.isolated else 'NOT isolated'}"
                 f"{', cgroup memory limit' if environment.cgroups else ''})")
-            progress = Progress(len(job_list) - 1, open(os.devnull, "w") if quiet else None)
-
-            def on_done(key, records, stopped, problem, mem):
-                if key[0] == "__reference__":
-                    ref_attempt.records, ref_attempt.stopped = records, stopped
-                    if problem:
-                        ref_attempt.events.append(("grader-error", problem))
-                    return
-                progress.step(finish_attempt(attempts[key], records, stopped, problem, mem))
-
-            execute_all(job_list, environment, limits, workers, on_done, started)
-            started = []
-            reference = reference_values(a, ref_attempt)
-            rows = []
-            for sub in subs:
-                tries = [attempts[(sub.student, k)] for k in range(len(sub.notebooks))]
-                for attempt in tries:
-                    score(a, attempt, reference, limits)
-                rows.append(row_for(a, sub, tries))
+            supply.expect(len(subs) + 1)
+            progress = Progress(len(subs), open(os.devnull, "w") if quiet else None)
+            rows = map_grade_one(a, subs, supply, workers, progress)
             report.write_all(a, rows, out, environment, feedback=feedback, db_url=db_url)
             if not quiet:
                 print(report.summary_table(a, rows), file=sys.stderr)
-        finally:
-            if tmpzip:
-                shutil.rmtree(tmpzip, ignore_errors=True)
-            for sandbox in started:
-                sandbox.close()
-            environment.close()
+    finally:
+        if tmpzip:
+            shutil.rmtree(tmpzip, ignore_errors=True)
+        supply.close()
+        environment.close()
     return rows
+
+
+def map_grade_one(a: Assignment, subs: list[Submission], supply: SandboxSupply, workers: int,
+                  progress: Progress | None = None) -> list[Row]:
+    """:func:`grade_one` over a thread pool of ``workers``, the reference run first; rows in submission order."""
+    rows: dict[int, Row] = {}
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        reference = pool.submit(run_reference, a, supply)
+        futures = {pool.submit(grade_one, a, sub, reference, supply): k for k, sub in enumerate(subs)}
+        try:
+            for future in as_completed(futures):
+                row = future.result()  # grade_one returns a row for anything but a failed reference run
+                rows[futures[future]] = row
+                if progress is not None:
+                    progress.step(row.status not in ("ok", "tampered", "error"))
+            if not subs:
+                reference.result()
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    return [rows[k] for k in range(len(subs))]
 
 
 def reference_values(a: Assignment, ref: Attempt) -> dict[str, list[dict]]:

@@ -16,7 +16,6 @@ says so (``grader-error``), and the rest of the batch goes on.
 from __future__ import annotations
 
 import atexit
-import json
 import os
 import shutil
 import socket
@@ -26,115 +25,66 @@ import threading
 from pathlib import Path
 
 from .collect import Submission, collect
-from .core import (
-    Assignment,
-    Attempt,
-    Progress,
-    Row,
-    finish_attempt,
-    grader_error_row,
-    plan_attempt,
-    prepare,
-    reference_values,
-    row_for,
-    run_job,
-    score,
-)
+from .core import Assignment, Progress, Row, grade_one, grader_error_row, prepare, run_reference
 from .gradebook import redact
-from .sandbox import Environment, Limits, Sandbox
+from .sandbox import Environment, Limits, SandboxSupply
 
 # ---------------------------------------------------------------------------------------------- worker side
-# One sandbox environment per worker process, and per worker thread one sandbox booting ahead for the next task.
+# One sandbox environment per worker process, and one supply of sandboxes booted ahead per set of limits.
 _ENVIRONMENTS: dict[bool, Environment] = {}
-_WAITING: set[Sandbox] = set()
+_SUPPLIES: dict[tuple, SandboxSupply] = {}
 _LOCK = threading.Lock()
-_AHEAD = threading.local()
 
 
 def _close_all() -> None:
-    for sandbox in list(_WAITING):
-        sandbox.close()
+    for supply in _SUPPLIES.values():
+        supply.close()
     for environment in _ENVIRONMENTS.values():
         environment.close()
 
 
-def _environment(isolate: bool) -> Environment:
+def _supply(isolate: bool, limits: Limits) -> SandboxSupply:
+    """This worker's supply of sandboxes: each task's sandbox was booted while the previous task ran."""
     with _LOCK:
         if not _ENVIRONMENTS:
             atexit.register(_close_all)
         if isolate not in _ENVIRONMENTS:
             _ENVIRONMENTS[isolate] = Environment(isolate=isolate)
-        return _ENVIRONMENTS[isolate]
-
-
-def _sandbox(environment: Environment, limits: Limits) -> Sandbox:
-    """The sandbox this thread started at the end of its previous task, or a new one."""
-    ahead = getattr(_AHEAD, "sandbox", None)
-    _AHEAD.sandbox = None
-    _WAITING.discard(ahead)
-    if ahead is not None and ahead.environment is environment and vars(ahead.limits) == vars(limits):
-        return ahead
-    if ahead is not None:
-        ahead.close()
-    return Sandbox(environment, limits)
-
-
-def _start_next(environment: Environment, limits: Limits) -> None:
-    """Boot the next notebook's kernel now, while this one is graded (as a one-machine run does)."""
-    if getattr(_AHEAD, "sandbox", None) is None:
-        _AHEAD.sandbox = Sandbox(environment, limits)
-        _WAITING.add(_AHEAD.sandbox)
-
-
-def _run(attempt: Attempt, environment: Environment, limits: Limits) -> None:
-    cells = [c.source for c in attempt.plan.cells]
-    sandbox = _sandbox(environment, limits)
-    _start_next(environment, limits)
-    finish_attempt(attempt, *run_job(sandbox, cells))
+        key = (isolate, tuple(sorted(vars(limits).items())))
+        if key not in _SUPPLIES:
+            _SUPPLIES[key] = SandboxSupply(_ENVIRONMENTS[isolate], limits)
+        return _SUPPLIES[key]
 
 
 def reference_task(a: Assignment, limits: Limits, isolate: bool) -> dict:
     """Run the solution notebook once and return the reference value of every probe."""
-    environment = _environment(isolate)
-    path = Path(a.notebook_name)
-    attempt = plan_attempt(a, path, text=json.dumps(a.source_nb).encode("utf-8"))
-    _run(attempt, environment, limits)
     try:
-        return reference_values(a, attempt)
+        return run_reference(a, _supply(isolate, limits))
     except SystemExit as exc:  # a task must raise an Exception, not stop the worker
         raise RuntimeError(str(exc)) from None
 
 
 def grade_task(a: Assignment, sub: Submission, reference: dict, limits: Limits, isolate: bool,
                db_url: str) -> Row:
-    """One submission: read its notebooks from the shared folder, grade each, record the row, return it."""
-    environment = _environment(isolate)
-    if isolate and not environment.isolated:
-        return _record(a, grader_error_row(
-            a, sub, f"worker {socket.gethostname()} has no bubblewrap: install it there (apt-get install "
-                    "bubblewrap) so student code runs sandboxed, or grade with --no-isolation"), db_url)
-    attempts = []
-    for path in sub.notebooks:
-        try:
-            text = Path(path).read_bytes()
-        except OSError as exc:
-            return _record(a, grader_error_row(
-                a, sub, f"worker {socket.gethostname()} cannot read {path} ({exc.strerror or exc}): the submissions "
-                        "folder must be shared at the same path on every grading machine"), db_url)
-        attempt = plan_attempt(a, Path(path), text=text)
-        if attempt.plan is not None:
-            _run(attempt, environment, limits)
-        attempts.append(attempt)
-    for attempt in attempts:
-        score(a, attempt, reference, limits)
-    return _record(a, row_for(a, sub, attempts), db_url)
+    """One submission: :func:`~l2course.grading.core.grade_one` on this worker, then its row recorded."""
+    supply = _supply(isolate, limits)
+    if isolate and not supply.environment.isolated:
+        row = grader_error_row(a, sub, f"worker {socket.gethostname()} has no bubblewrap: install it there "
+                                       "(apt-get install bubblewrap) so student code runs sandboxed, or grade with "
+                                       "--no-isolation")
+    else:
+        row = grade_one(a, sub, reference, supply)
+    return _record(a, row, db_url)
 
 
 def _record(a: Assignment, row: Row, db_url: str) -> Row:
     from .gradebook import record
+    from .report import _gradebook_error
 
-    record(db_url, a.name, Path(a.notebook_name).stem, [p.grade_id for p in a.parts], [row])
-    return row
+    failed: list[Row] = []
+    record(db_url, a.name, Path(a.notebook_name).stem, [p.grade_id for p in a.parts], [row],
+           on_error=lambda r, exc: failed.append(_gradebook_error(a, r, exc)))
+    return failed[0] if failed else row
 
 
 def _identity(x):
@@ -198,15 +148,14 @@ def grade_distributed(assignment: str, submissions: Path, out: Path, db_url: str
     own_client = client is None
     with tempfile.TemporaryDirectory(prefix="l2grade-course-") as tmp:
         a = prepare(assignment, course_root, Path(tmp), db_url)
-        if a.checks is None:
-            say(f"WARNING: no grading spec (solutions/{a.name}/grading.json): every part is graded inside the "
-                "student's kernel, as nbgrader does -- NOT TAMPER-PROOF")
         # A zip is unpacked into the output folder, which must then be shared with the workers too.
         unpack = out / ".submissions" if Path(submissions).is_file() else None
-        subs, notes, tmpzip = collect(Path(submissions), a.name, regexp, unpack_to=unpack)
+        subs, notes, tmpzip = collect(Path(submissions), a.name, regexp, unpack_to=unpack,
+                                      notebook_name=a.notebook_name)
         for note in notes:
             say(f"note: {note}")
-        subs = [Submission(s.student, [Path(p).resolve() for p in s.notebooks], list(s.notes)) for s in subs]
+        subs = [Submission(s.student, [Path(p).resolve() for p in s.notebooks], list(s.notes), s.refused)
+                for s in subs]
         client = client or client_for(scheduler, workers)
         try:
             rows, unrecorded = _run_tasks(client, a, subs, limits, isolate, db_url, say, quiet, on_row)
@@ -258,7 +207,7 @@ def _run_tasks(client, a, subs, limits, isolate, db_url, say, quiet, on_row) -> 
             row = grader_error_row(a, sub, why)
             unrecorded.append(row)
         rows[sub.student] = row
-        progress.step(row.status not in ("ok", "not-tamper-proof", "tampered", "error"))
+        progress.step(row.status not in ("ok", "tampered", "error"))
         if on_row is not None:
             on_row(row, len(rows), len(subs))
     return [rows[s.student] for s in subs], unrecorded

@@ -63,12 +63,14 @@ def check_url(db_url: str) -> None:
         engine.dispose()
 
 
-def record(db_url: str, assignment: str, notebook: str, part_ids: list[str], rows, attempts: int = 5) -> None:
+def record(db_url: str, assignment: str, notebook: str, part_ids: list[str], rows, attempts: int = 5,
+           on_error=None) -> None:
     """Write each row's scores (student, submission, one auto score per graded part) in one transaction per row.
 
     The assignment must already be in the gradebook (``generate_assignment`` records it). Concurrent writers
     of the same student (a task run twice) may collide on a unique key: the loser rolls back and retries,
-    then finds the row the winner wrote and updates it.
+    then finds the row the winner wrote and updates it. ``on_error(row, exc)``: called for a row the database
+    refuses for another reason (the row is rolled back, the others are written); without it, the error is raised.
     """
     from nbgrader.api import Gradebook, InvalidEntry
     from sqlalchemy.exc import IntegrityError, OperationalError
@@ -85,11 +87,20 @@ def record(db_url: str, assignment: str, notebook: str, part_ids: list[str], row
                         grade.auto_score = float(row.scores.get(part, 0.0))
                     gb.db.commit()
                     break
-                except (IntegrityError, InvalidEntry, OperationalError):
+                except (IntegrityError, InvalidEntry, OperationalError) as exc:
                     gb.db.rollback()
                     if attempt == attempts - 1:
-                        raise
+                        if on_error is None:
+                            raise
+                        on_error(row, exc)
+                        break
                     time.sleep(0.05 * (attempt + 1))
+                except Exception as exc:  # noqa: BLE001 -- e.g. an id the database cannot store
+                    gb.db.rollback()
+                    if on_error is None:
+                        raise
+                    on_error(row, exc)
+                    break
 
 
 def scores(db_url: str, assignment: str) -> dict[str, float]:

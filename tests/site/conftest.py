@@ -81,3 +81,18 @@ def page(browser):
     page.on("pageerror", lambda error: page.console_errors.append(f"uncaught: {error}"))
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def page_facts(browser, base_url):
+    """``page_facts(name)``: the facts of one first visit of a page, collected once per session."""
+    from browsing import visit
+
+    cache: dict[str, dict] = {}
+
+    def facts(name: str) -> dict:
+        if name not in cache:
+            cache[name] = visit(browser, base_url, name)
+        return cache[name]
+
+    return facts

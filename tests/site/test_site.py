@@ -1,9 +1,10 @@
 """The built website as a reader meets it, checked in a real browser with no network.
 
-Every page of the table of contents: no console errors, every formula typeset by MathJax (no raw TeX left),
-every image loaded and described, headings in order, no request leaving the machine, and a full-page
-screenshot saved for people to look at. Plus: internal links and anchors resolve, search works, the
-exercise/solution toggles open, the dark-mode switch works, and no page is heavier than 3 MB.
+Every page of the table of contents: no console errors (each a first load, with no saved theme mode),
+every formula typeset by MathJax (no raw TeX left), every image loaded and described, headings in order,
+no request leaving the machine, and a full-page screenshot saved for people to look at. Plus: internal
+links and anchors resolve, search works, the exercise/solution toggles open, the dark-mode switch works,
+and no page is heavier than 3 MB.
 """
 
 from __future__ import annotations
@@ -15,13 +16,9 @@ from urllib.parse import unquote, urldefrag, urlparse
 
 import pytest
 import yaml
-from sitepaths import ROOT, SCREENSHOTS
+from browsing import block_external, wait_for_math  # noqa: F401 (used by other test files too)
+from sitepaths import ROOT
 
-# Harmless noise from the theme stack, nothing of ours: sphinx-thebe 0.3.1 declares THEBE_JS_URL in two
-# scripts; pydata-sphinx-theme logs "Got invalid theme mode" once on a browser profile with no saved mode.
-KNOWN_CONSOLE_NOISE = re.compile(
-    r"THEBE_JS_URL.*already been declared|already been declared.*THEBE_JS_URL|^Got invalid theme mode: \. Resetting"
-)
 MAX_PAGE_BYTES = 3 * 1024 * 1024
 
 
@@ -61,71 +58,28 @@ def parse(path: Path) -> _Collector:
     return collector
 
 
-def block_external(page, base_url, attempts):
-    def route(route):
-        if route.request.url.startswith(base_url) or route.request.url.startswith("data:"):
-            route.continue_()
-        else:
-            attempts.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", route)
-
-
 @pytest.mark.parametrize("name", PAGES)
-def test_page_renders_offline(name, page, base_url, site):
-    attempts: list[str] = []
-    block_external(page, base_url, attempts)
-    page.goto(f"{base_url}/{name}.html", wait_until="load")
-    # Sphinx loads MathJax only on pages that have math.
-    if page.locator("script[src*='mathjax']").count():
-        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=30_000)
-        page.evaluate("() => MathJax.startup.promise")
-    else:
-        assert page.locator(".math").count() == 0, f"{name} has formulas but does not load MathJax"
+def test_page_renders_offline(name, page_facts):
+    # A first load in a fresh browser context (no saved theme mode, no cache); see browsing.visit.
+    facts = page_facts(name)
+    assert facts["math_loaded"], f"{name} has formulas but does not load MathJax"
+    assert not facts["raw_math"], f"formulas left untypeset on {name}: {facts['raw_math'][:3]}"
+    assert facts["leftover_tex"] == 0, f"raw TeX delimiters visible on {name}"
 
-    raw_math = page.evaluate(
-        """() => [...document.querySelectorAll('.math')]
-                 .filter(el => !el.querySelector('mjx-container'))
-                 .map(el => el.textContent.slice(0, 60))"""
-    )
-    assert not raw_math, f"formulas left untypeset on {name}: {raw_math[:3]}"
-    leftover = page.evaluate(
-        """() => { const main = document.querySelector('article.bd-article').cloneNode(true);
-                   main.querySelectorAll('pre, code, script, mjx-container, .MathJax').forEach(e => e.remove());
-                   return (main.innerText.match(/\\\\\\(|\\\\\\)|\\$\\$|\\\\begin\\{/g) || []).length; }"""
-    )
-    assert leftover == 0, f"raw TeX delimiters visible on {name}"
-
-    images = page.evaluate(
-        """() => [...document.querySelectorAll('article.bd-article img')].map(img => ({
-                 src: img.getAttribute('src'), loaded: img.complete && img.naturalWidth > 0,
-                 alt: (img.getAttribute('alt') || '').trim()}))"""
-    )
+    images = facts["images"]
     broken = [img["src"][:80] for img in images if not img["loaded"]]
     assert not broken, f"images that did not load on {name}: {broken}"
     undescribed = [img["src"][:80] for img in images if not img["alt"]]
     assert not undescribed, f"images without alt text on {name}: {undescribed}"
-    uncaptioned = page.evaluate(
-        "() => [...document.querySelectorAll('article.bd-article figure')]"
-        ".filter(f => !f.querySelector('figcaption')).length"
-    )
-    assert uncaptioned == 0, f"{uncaptioned} figure(s) without a caption on {name}"
+    assert facts["uncaptioned"] == 0, f"{facts['uncaptioned']} figure(s) without a caption on {name}"
 
-    levels = page.evaluate(
-        "() => [...document.querySelectorAll('article.bd-article :is(h1, h2, h3, h4, h5, h6)')]"
-        ".map(h => Number(h.tagName[1]))"
-    )
+    levels = facts["headings"]
     assert levels and levels[0] == 1 and levels.count(1) == 1, f"{name} needs exactly one h1 first: {levels}"
     jumps = [(a, b) for a, b in zip(levels, levels[1:], strict=False) if b > a + 1]
     assert not jumps, f"heading levels skip on {name}: {jumps}"
 
-    errors = [e for e in page.console_errors if not KNOWN_CONSOLE_NOISE.search(e)]
-    assert not errors, f"console errors on {name}: {errors[:3]}"
-    assert not attempts, f"{name} tried to reach the network: {sorted(set(attempts))[:3]}"
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name.replace('/', '__')}.png"), full_page=True)
+    assert not facts["console_errors"], f"console errors on {name}: {facts['console_errors'][:3]}"
+    assert not facts["network_attempts"], f"{name} tried to reach the network: {facts['network_attempts'][:3]}"
 
 
 @pytest.mark.parametrize("name", PAGES)
