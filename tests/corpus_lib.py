@@ -2,9 +2,11 @@
 
 Each corpus entry changes one part's answer cell of an otherwise correct notebook (the release notebook with
 every answer cell filled from the solution). Variants share notebooks when they touch different parts, except
-that a wrong answer never shares a notebook with a part that depends on it (``depends``: e.g. set 1's RMSE
-part calls part 2's ``mse``). In every notebook, a part with a wrong variant must score below its points, a
-part with a right variant full, and every other part full too (nothing leaks between parts).
+that a wrong answer never shares a notebook with a part that depends on it (``depends``: e.g. set 5's
+``map_estimate`` calls part 1's ``fit_ridge``); ``base`` replaces solution answers by other correct ones
+that do not call earlier parts, so that fewer notebooks are needed. In every notebook, a part with a wrong
+variant must score below its points, a part with a right variant full, and every other part full too
+(nothing leaks between parts).
 Used by ``tests/test_grading_corpus.py`` and ``benchmarks/corpus_side_by_side.py``.
 """
 
@@ -69,11 +71,13 @@ def _strip_markers(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if not MARKER.match(line)) + "\n"
 
 
-def honest_notebook(assignment: str) -> dict:
-    """The release notebook with every answer cell filled in from the solution (markers removed)."""
+def honest_notebook(assignment: str, base: dict[str, str] | None = None) -> dict:
+    """The release notebook with every answer cell filled in from the solution (markers removed), or from
+    ``base`` (answer cell id -> code: another correct answer, e.g. one that does not call an earlier part)."""
     solution = read_notebook(next((SOLUTIONS / assignment).glob("*.ipynb")))
     answers = {nbgrader_meta(c)["grade_id"]: _strip_markers(source(c)) for c in solution["cells"]
                if nbgrader_meta(c).get("solution")}
+    answers.update(base or {})
     release = read_notebook(next((EXERCISES / assignment).glob("*.ipynb")))
     for cell in release["cells"]:
         gid = nbgrader_meta(cell).get("grade_id")
@@ -114,7 +118,7 @@ def _dependents(depends: dict[str, list[str]], part: str) -> set[str]:
 def submissions(assignment: str) -> list[Submission]:
     corpus = load(assignment)
     depends = corpus.get("depends") or {}
-    base = honest_notebook(assignment)
+    base = honest_notebook(assignment, corpus.get("base"))
     all_parts = set(points(assignment))
     groups: list[dict[str, Variant]] = []
     for v in variants(corpus):

@@ -210,6 +210,12 @@ def hostile(paths: dict) -> dict[str, tuple[object, float, str, str]]:
                         "tampered", "test cell p1_tests edited (restored)"),
         "reordered": (reorder, FULL, "tampered", "cells reordered (run in the student's order, as in Jupyter)"),
         "helper_cells": (helper_cells, FULL, "ok", ""),
+        # the grader's earlier probe (the inputs of p1's calls) must not be readable from the kernel's history
+        "history_snoop": (with_cell(sol, "p3_answer", "_seen = ' '.join(map(str, In)) + ' '.join(\n"
+                                    "    str(x) for x in get_ipython().history_manager.get_range(raw=True))\n"
+                                    "_seen += ' '.join(str(v) for k, v in globals().items() if k.startswith('_i'))\n"
+                                    "answer_q3 = 'a' if ('\"call\": \"s' + 'q\"') in _seen else 'b'\n"),
+                          FULL, "ok", ""),
         "metadata": (meta_edit, FULL, "ok", "answer cell p2_answer missing"),
         "monkeypatch": (with_cell(sol, "p1_answer", "import numpy, math, builtins\n"
                                   "numpy.allclose = lambda *a, **k: True\nnumpy.isclose = lambda *a, **k: True\n"

@@ -26,7 +26,7 @@ def run_probe(checks: list[dict], namespace: dict, monkeypatch) -> str:
     shown = []
 
     class FakeHistory:
-        input_hist_parsed, input_hist_raw, db_input_cache = [""], [""], []
+        input_hist_parsed, input_hist_raw, db_input_cache, _i00 = [""], [""], [], ""
 
         import threading
         db_input_cache_lock = threading.Lock()

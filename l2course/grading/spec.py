@@ -371,12 +371,14 @@ ENCODER
     try:
         _ip = _gi()
         _hm = _ip.history_manager
+        _mine = (_hm._i00, _hm.input_hist_raw[-1] if _hm.input_hist_raw else None)
+        for _key, _value in list(_ns.items()):
+            if _key.startswith("_i") and isinstance(_value, str) and _value in _mine:
+                _ns[_key] = ""
+        _hm._i00 = ""
         for _hist in (_hm.input_hist_parsed, _hm.input_hist_raw):
             if _hist:
                 _hist[-1] = ""
-        for _key in ("_i", "_i00", "_i%d" % _ip.execution_count):
-            if _key in _ns:
-                _ns[_key] = ""
         with _hm.db_input_cache_lock:
             _hm.db_input_cache.clear()
     except Exception:
