@@ -99,6 +99,19 @@ class RidgeRisk(NamedTuple):
     mse: np.ndarray
 
 
+def _risk_inputs(X, w, alphas, noise_var, fit_intercept):
+    """Validated ``(alphas, noise_var, mu, theta2)``: the eigenvalues ``mu`` of ``Xc.T Xc`` and the squared
+    coordinates ``theta2`` of ``w`` in its eigenbasis, shared by the risk and its derivative."""
+    Xc = _centred_design(X, fit_intercept)
+    w = _weights(w, Xc.shape[1])
+    alphas = _alpha_grid(alphas)
+    noise_var = as_scalar(noise_var, "noise_var", minimum=0)
+    mu, V = _eigen(Xc)
+    if np.any(alphas == 0):
+        _full_rank(mu, "alpha = 0")
+    return alphas, noise_var, mu, (V.T @ w) ** 2
+
+
 def ridge_estimate_risk(X, w, alphas, *, noise_var, fit_intercept=True):
     """Exact squared bias, variance and mean squared error of the ridge weights.
 
@@ -135,14 +148,7 @@ def ridge_estimate_risk(X, w, alphas, *, noise_var, fit_intercept=True):
     >>> risk.bias_sq, risk.variance
     (array([0.  , 0.25]), array([0.25  , 0.0625]))
     """
-    Xc = _centred_design(X, fit_intercept)
-    w = _weights(w, Xc.shape[1])
-    alphas = _alpha_grid(alphas)
-    noise_var = as_scalar(noise_var, "noise_var", minimum=0)
-    mu, V = _eigen(Xc)
-    if np.any(alphas == 0):
-        _full_rank(mu, "alpha = 0")
-    theta2 = (V.T @ w) ** 2
+    alphas, noise_var, mu, theta2 = _risk_inputs(X, w, alphas, noise_var, fit_intercept)
     denom = (mu[None, :] + alphas[:, None]) ** 2  # (k, d)
     bias_sq = np.sum(alphas[:, None] ** 2 * theta2 / denom, axis=1)
     variance = noise_var * np.sum(mu / denom, axis=1)
@@ -168,14 +174,7 @@ def ridge_risk_derivative(X, w, alphas, *, noise_var, fit_intercept=True):
     >>> ridge_risk_derivative([[2.0]], [1.0], 0.0, noise_var=1.0, fit_intercept=False)
     array([-0.125])
     """
-    Xc = _centred_design(X, fit_intercept)
-    w = _weights(w, Xc.shape[1])
-    alphas = _alpha_grid(alphas)
-    noise_var = as_scalar(noise_var, "noise_var", minimum=0)
-    mu, V = _eigen(Xc)
-    if np.any(alphas == 0):
-        _full_rank(mu, "alpha = 0")
-    theta2 = (V.T @ w) ** 2
+    alphas, noise_var, mu, theta2 = _risk_inputs(X, w, alphas, noise_var, fit_intercept)
     a = alphas[:, None]
     return 2 * np.sum(mu * (a * theta2 - noise_var) / (mu + a) ** 3, axis=1)
 
